@@ -1,0 +1,3 @@
+"""botstats: Botpress analytics in Slack."""
+
+__version__ = "0.1.0"

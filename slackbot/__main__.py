@@ -1,0 +1,3 @@
+from slackbot.cli import main
+
+raise SystemExit(main())

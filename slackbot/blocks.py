@@ -1,0 +1,251 @@
+"""Block Kit messages (DESIGN §8): validated ``slack_sdk`` blocks plus a text fallback.
+
+Pure. Every builder returns a ``Message`` whose blocks were serialised with ``to_dict()``
+(which validates them) and then fitted to Slack's limits by ``fit_message``. Summaries and
+the side-by-side view live in ``blocks_summary``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+from urllib.parse import quote
+
+from slack_sdk.models.blocks import (
+    Block,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+    SectionBlock,
+)
+
+from slackbot.commands import HELP_ENTRIES, USAGE
+from slackbot.formatting import code, defuse, escape_mrkdwn, fit_escaped, truncate
+from slackbot.models import Bot
+from slackbot.periods import PERIOD_USAGE
+
+MAX_BLOCKS = 50
+MAX_CHARS = 12_000  # Slack answers msg_blocks_too_long a little above this
+HEADER_MAX = 150
+SECTION_MAX = 3_000
+FIELD_MAX = 2_000
+FIELDS_MAX = 10
+CONTEXT_ELEMENTS_MAX = 10
+FALLBACK_MAX = 3_000
+BUILDER_URL = "https://app.slack.com/block-kit-builder/#"
+_NOTE_RESERVE = 200  # room kept for the "and N more" note
+_CHANNEL_ID_RE = re.compile(r"[CGD][A-Z0-9]{2,30}", re.ASCII)
+
+
+@dataclass(frozen=True)
+class Message:
+    """A Slack message: the ``text`` fallback (always set) and its blocks as dicts."""
+
+    text: str
+    blocks: list[dict[str, Any]] = field(default_factory=list)
+
+    def payload(self) -> dict[str, Any]:
+        """The ``text`` + ``blocks`` keyword arguments for ``chat.postMessage``/``respond``."""
+        return {"text": self.text, "blocks": self.blocks}
+
+
+class SubscriptionLike(Protocol):
+    """What the subscriptions list needs from a stored subscription."""
+
+    @property
+    def channel(self) -> str:
+        """The channel id the digest goes to."""
+
+    @property
+    def target(self) -> str:
+        """A bot query or ``all``."""
+
+    @property
+    def cadence(self) -> str:
+        """``daily`` or ``weekly``."""
+
+
+def header(text: str) -> HeaderBlock:
+    """A header with user-supplied ``text`` escaped and cut to 150 characters."""
+    return HeaderBlock(text=PlainTextObject(text=fit_escaped(text, HEADER_MAX), emoji=True))
+
+
+def section(text: str) -> SectionBlock:
+    """A mrkdwn section; ``text`` is trusted mrkdwn, cut to 3,000 characters."""
+    return SectionBlock(text=MarkdownTextObject(text=truncate(text, SECTION_MAX)))
+
+
+def fields_section(fields: Sequence[str], text: str | None = None) -> SectionBlock:
+    """A section of up to 10 mrkdwn fields (each cut to 2,000), with optional ``text``."""
+    if len(fields) > FIELDS_MAX:
+        raise ValueError(f"a section holds at most {FIELDS_MAX} fields, got {len(fields)}")
+    return SectionBlock(
+        text=MarkdownTextObject(text=truncate(text, SECTION_MAX)) if text else None,
+        fields=[MarkdownTextObject(text=truncate(f, FIELD_MAX)) for f in fields],
+    )
+
+
+def context(*texts: str) -> ContextBlock:
+    """A context line of up to 10 mrkdwn elements (trusted mrkdwn)."""
+    parts = [t for t in texts if t][:CONTEXT_ELEMENTS_MAX]
+    return ContextBlock(elements=[MarkdownTextObject(text=truncate(t, SECTION_MAX)) for t in parts])
+
+
+def divider() -> DividerBlock:
+    """A horizontal rule."""
+    return DividerBlock()
+
+
+def build(text: str, blocks: Iterable[Block]) -> Message:
+    """Serialise (and so validate) ``blocks`` and fit the message to Slack's limits."""
+    fallback = truncate(text.strip(), FALLBACK_MAX) or "botstats"
+    return fit_message(Message(fallback, [block.to_dict() for block in blocks]))
+
+
+def message_chars(blocks: Iterable[dict[str, Any]]) -> int:
+    """Characters of text in ``blocks``: what Slack's ~12,000 limit counts."""
+    return sum(_text_chars(block) for block in blocks)
+
+
+def _text_chars(node: Any) -> int:
+    if isinstance(node, dict):
+        own = len(node["text"]) if isinstance(node.get("text"), str) else 0
+        return own + sum(_text_chars(v) for v in node.values() if isinstance(v, dict | list))
+    if isinstance(node, list):
+        return sum(_text_chars(item) for item in node)
+    return 0
+
+
+def fit_message(
+    message: Message, *, max_blocks: int = MAX_BLOCKS, max_chars: int = MAX_CHARS
+) -> Message:
+    """``message`` within ``max_blocks`` and ``max_chars``: trailing blocks dropped and counted."""
+    blocks = message.blocks
+    if len(blocks) <= max_blocks and message_chars(blocks) <= max_chars:
+        return message
+    budget = max_chars - _NOTE_RESERVE
+    kept: list[dict[str, Any]] = []
+    used = 0
+    for block in blocks:
+        size = _text_chars(block)
+        if len(kept) + 1 >= max_blocks or used + size > budget:
+            break
+        kept.append(block)
+        used += size
+    dropped = len(blocks) - len(kept)
+    kept.append(more_note(dropped, "parts").to_dict())
+    return Message(message.text, kept)
+
+
+def more_note(count: int, noun: str, hint: str = "") -> ContextBlock:
+    """The "and N more" context shown when a message was cut to fit Slack's limits."""
+    tail = f" {hint}." if hint else ""
+    return context(
+        f"_…and {count:,} more {noun} not shown: the message reached Slack's size limit._{tail}"
+    )
+
+
+def block_kit_builder_url(message: Message) -> str:
+    """A link that opens ``message`` in Slack's Block Kit Builder."""
+    return BUILDER_URL + quote(json.dumps({"blocks": message.blocks}, separators=(",", ":")))
+
+
+def channel_link(channel_id: str) -> str:
+    """``<#C123>`` for a real channel id; anything else is shown escaped, never parsed."""
+    return f"<#{channel_id}>" if _CHANNEL_ID_RE.fullmatch(channel_id) else code(channel_id)
+
+
+def help_message() -> Message:
+    """``/botstats help``: every form of the command and the PERIOD grammar."""
+    lines = [f"`{USAGE[key]}`  {what}" for key, what in HELP_ENTRIES]
+    return build(
+        "botstats: " + "; ".join(USAGE[key] for key, _ in HELP_ENTRIES),
+        [
+            header("botstats: Botpress analytics in Slack"),
+            section("\n".join(lines)),
+            section(PERIOD_USAGE.replace(" | ", ", ")),
+            context(
+                "Replies are visible only to you; add `public` to share one in the channel.",
+                "Users are new + returning counted per day, not distinct people.",
+            ),
+        ],
+    )
+
+
+def bots_message(bots: Sequence[Bot]) -> Message:
+    """``/botstats bots``: the tracked bots with alias and id."""
+    if not bots:
+        return build(
+            "No bots are tracked yet.",
+            [section("No bots are tracked yet. An admin can set `BOTSTATS_BOTS` or deploy one.")],
+        )
+    lines = [_bot_line(bot) for bot in sorted(bots, key=lambda b: b.label.casefold())]
+    blocks: list[Block] = [header(f"Tracked bots ({len(bots)})"), *_line_sections(lines)]
+    text = f"{len(bots)} tracked bots: " + ", ".join(escape_mrkdwn(b.label, 60) for b in bots)
+    return build(text, blocks)
+
+
+def _bot_line(bot: Bot) -> str:
+    alias = f" · alias {code(bot.alias, 40)}" if bot.alias else ""
+    return f"• *{escape_mrkdwn(bot.name, 80)}*{alias} · {code(bot.id, 60)}"
+
+
+def _line_sections(lines: Sequence[str]) -> list[Block]:
+    """Lines packed into as few sections as the 3,000-character limit allows."""
+    out: list[Block] = []
+    chunk: list[str] = []
+    for line in lines:
+        if chunk and len("\n".join([*chunk, line])) > SECTION_MAX:
+            out.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    if chunk:
+        out.append(section("\n".join(chunk)))
+    return out
+
+
+def subscriptions_message(subscriptions: Sequence[SubscriptionLike]) -> Message:
+    """``/botstats subscriptions``: every digest, by channel."""
+    if not subscriptions:
+        hint = f"`{USAGE['subscribe']}` sets one up."
+        return build("No digests are set up.", [section(f"No digests are set up. {hint}")])
+    ordered = sorted(subscriptions, key=lambda s: (s.channel, s.target.casefold()))
+    lines = [
+        f"• {channel_link(s.channel)}: {_target_text(s.target)}, {escape_mrkdwn(s.cadence, 20)}"
+        for s in ordered
+    ]
+    blocks = [header(f"Digests ({len(ordered)})"), *_line_sections(lines)]
+    return build(f"{len(ordered)} digests set up.", blocks)
+
+
+def _target_text(target: str) -> str:
+    return "all bots" if target == "all" else code(target, 60)
+
+
+def alerts_status_message(channel: str, enabled: bool, alert_channels: Sequence[str]) -> Message:
+    """``/botstats alerts status``: whether ``channel`` gets alerts, and which channels do."""
+    state = "on" if enabled else "off"
+    lines = [f":bell: Anomaly alerts are *{state}* in {channel_link(channel)}."]
+    if alert_channels:
+        shown = ", ".join(channel_link(c) for c in alert_channels[:40])
+        more = f" and {len(alert_channels) - 40} more" if len(alert_channels) > 40 else ""
+        lines.append(f"Alerts go to: {shown}{more}.")
+    else:
+        lines.append(f"No channel gets alerts yet: `{USAGE['alerts']}` turns them on.")
+    return build(f"Anomaly alerts are {state} in this channel.", [section("\n".join(lines))])
+
+
+def error_message(text: str) -> Message:
+    """A short friendly error; any raw ``<...>`` in ``text`` is defused first."""
+    safe = defuse(text)
+    return build(safe, [section(f":warning: {safe}")])
+
+
+def ok_message(text: str) -> Message:
+    """A confirmation; ``text`` is trusted mrkdwn (escape user text before passing it)."""
+    return build(text, [section(f":white_check_mark: {text}")])

@@ -1,0 +1,142 @@
+"""The ``botstats`` command line (DESIGN §2); also ``python -m slackbot``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from collections.abc import Callable, Sequence
+
+from rich.console import Console
+from rich.markup import escape
+
+from slackbot import __version__
+from slackbot.config import load_settings
+from slackbot.errors import BotstatsError, ConfigError
+from slackbot.periods import PERIOD_USAGE, parse_period
+from slackbot.runtime import build_service
+from slackbot.service import utc_now
+
+BOTPRESS = ("BOTPRESS_TOKEN", "BOTPRESS_WORKSPACE_ID")
+Handler = Callable[[argparse.Namespace, Console], int]
+
+
+def cmd_report(args: argparse.Namespace, console: Console) -> int:
+    """``botstats report BOT [PERIOD] [--json]``."""
+    from slackbot.terminal import render_summary
+
+    settings = load_settings(*BOTPRESS)
+    service = build_service(settings)
+    now = utc_now()
+    period = parse_period(args.period, now=now)
+    summary = service.summary(service.resolve_bot(args.bot), period, now=now)
+    if args.json:
+        print(json.dumps(summary.to_json(), indent=2))
+    else:
+        render_summary(console, summary, tz=settings.timezone)
+    return 0
+
+
+def cmd_sync(args: argparse.Namespace, console: Console) -> int:
+    """``botstats sync [--days N] [--bot B]``."""
+    from slackbot.progress import make_progress
+    from slackbot.sync import sync_bots
+
+    service = build_service(load_settings(*BOTPRESS))
+    bots = [service.resolve_bot(args.bot)] if args.bot else service.bots()
+    report = sync_bots(
+        service.client,
+        service.store,
+        bots,
+        today=utc_now().date(),
+        days=args.days,
+        progress=make_progress(console),
+    )
+    for line in report.lines():
+        console.print(line, highlight=False)
+    return 0 if report.ok else 1
+
+
+def cmd_demo(args: argparse.Namespace, console: Console) -> int:
+    """``botstats demo``: the whole product against the built-in simulator."""
+    from slackbot.demo import run_demo
+
+    return run_demo(console, seed=args.seed, keep_db=args.db)
+
+
+def cmd_serve(args: argparse.Namespace, console: Console) -> int:
+    """``botstats serve [--host H] [--port P]``: the Slack app (HTTP or Socket Mode)."""
+    from slackbot.web import required_settings, select_mode, serve
+
+    if not args.verbose:
+        logging.getLogger("slackbot").setLevel(logging.INFO)  # a server logs what it does
+    settings = load_settings()
+    settings.require(*required_settings(select_mode(settings)))
+    return serve(settings, host=args.host, port=args.port)
+
+
+def _port(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError("must be between 0 and 65535")
+    return value
+
+
+def _days(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= 365:
+        raise argparse.ArgumentTypeError("must be between 1 and 365")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser with every subcommand."""
+    parser = argparse.ArgumentParser(
+        prog="botstats", description="Botpress analytics in Slack: summaries, digests, alerts."
+    )
+    parser.add_argument("--version", action="version", version=f"botstats {__version__}")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug detail")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    report = sub.add_parser("report", help="a bot's summary in the terminal")
+    report.add_argument("bot", metavar="BOT", help="alias, bot id, or unique name prefix")
+    report.add_argument("period", metavar="PERIOD", nargs="?", default="7d", help=PERIOD_USAGE)
+    report.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    report.set_defaults(handler=cmd_report)
+
+    sync = sub.add_parser("sync", help="fetch closed days into SQLite (incremental)")
+    sync.add_argument("--days", type=_days, default=90, help="days of history (default 90)")
+    sync.add_argument("--bot", metavar="BOT", help="only this bot")
+    sync.set_defaults(handler=cmd_sync)
+
+    serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN)")
+    serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)")
+    serve.add_argument("--port", type=_port, default=3000, help="port (default 3000)")
+    serve.set_defaults(handler=cmd_serve)
+
+    demo = sub.add_parser("demo", help="run everything against a simulated workspace")
+    demo.add_argument("--seed", type=int, default=7, help="seed of the simulated workspace")
+    demo.add_argument("--db", metavar="PATH", help="keep the demo database at PATH")
+    demo.set_defaults(handler=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.DEBUG if args.verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    console = Console()
+    errors = Console(stderr=True)
+    handler: Handler = args.handler
+    try:
+        return handler(args, console)
+    except BotstatsError as exc:
+        errors.print(f"[bold red]botstats:[/] {escape(str(exc))}", highlight=False)
+        return 2 if isinstance(exc, ConfigError) else 1
+    except KeyboardInterrupt:
+        return 130

@@ -1,0 +1,288 @@
+"""What ``/botstats`` answers: command text in, a Block Kit message out (no Slack I/O here).
+
+``Replies.answer`` parses the text, checks BOTSTATS_ADMINS for the commands that change
+anything, runs the use case through the service and the store, and turns every failure
+into a short friendly message (details go to the log). It never raises, so the Slack
+listener always has something to send.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, TypeAlias
+
+from slackbot.blocks import (
+    Message,
+    alerts_status_message,
+    bots_message,
+    build,
+    channel_link,
+    context,
+    error_message,
+    help_message,
+    section,
+    subscriptions_message,
+)
+from slackbot.blocks_summary import bot_title, overview_message, summary_message
+from slackbot.commands import (
+    ALL,
+    USAGE,
+    Alerts,
+    AllBots,
+    BotStats,
+    Command,
+    Help,
+    ListBots,
+    Overview,
+    Subscribe,
+    Subscriptions,
+    Unsubscribe,
+    parse_command,
+    suggest_subcommand,
+    usage,
+)
+from slackbot.config import Settings
+from slackbot.errors import (
+    BotpressError,
+    BotstatsError,
+    ConfigError,
+    StoreError,
+    UnknownBotError,
+    UsageError,
+)
+from slackbot.formatting import code, escape_mrkdwn
+from slackbot.models import Bot
+from slackbot.periods import Period
+from slackbot.service import Service
+from slackbot.store import Store
+
+log = logging.getLogger(__name__)
+
+Outcome: TypeAlias = Literal[
+    "ok", "usage", "denied", "botpress_error", "store_error", "config_error", "error"
+]
+UNEXPECTED = "Something went wrong on our side; the details are in botstats' log."
+PRIVATE_HINT = "botstats posts as an app: in a private channel, `/invite @botstats` first."
+_SUBCOMMAND: dict[type, str] = {
+    Help: "help",
+    Overview: "overview",
+    BotStats: "bot",
+    AllBots: "all",
+    ListBots: "bots",
+    Subscribe: "subscribe",
+    Unsubscribe: "unsubscribe",
+    Subscriptions: "subscriptions",
+    Alerts: "alerts",
+}
+
+
+@dataclass(frozen=True)
+class Reply:
+    """The answer to one command: the message, where it shows, and labels for metrics."""
+
+    message: Message
+    public: bool = False
+    subcommand: str = "invalid"
+    outcome: Outcome = "ok"
+
+
+@dataclass(frozen=True)
+class _Listed:
+    """A subscription as shown: the bot's name in place of its id."""
+
+    channel: str
+    target: str
+    cadence: str
+
+
+def subcommand_name(command: Command) -> str:
+    """The metrics label of a parsed command (``bot``, ``all``, ``subscribe``...)."""
+    return _SUBCOMMAND.get(type(command), "invalid")
+
+
+def needs_admin(command: Command) -> bool:
+    """True for the commands that change subscriptions or alert routing."""
+    if isinstance(command, Subscribe | Unsubscribe):
+        return True
+    return isinstance(command, Alerts) and command.action != "status"
+
+
+def info_message(text: str) -> Message:
+    """A neutral notice; ``text`` is trusted mrkdwn."""
+    return build(text, [section(f":information_source: {text}")])
+
+
+def refusal_message(admins: Sequence[str], what: str) -> Message:
+    """Tells a refused user who may change ``what`` (the admins, as mentions)."""
+    who = ", ".join(f"<@{user}>" for user in sorted(admins))
+    text = f"Only botstats admins can change {what}: {who}. Ask one of them."
+    return build(text, [section(f":no_entry: {text}")])
+
+
+def alert_state(store: Store, settings: Settings) -> tuple[dict[str, bool], list[str]]:
+    """Alert routing with the default channel applied: (per-channel choice, channels on)."""
+    routes = store.alert_routes()
+    default = settings.botstats_alert_channel
+    if default and default not in routes:
+        # BOTSTATS_ALERT_CHANNEL gets alerts until someone turns them off there.
+        routes[default] = True
+    return routes, sorted(channel for channel, on in routes.items() if on)
+
+
+class Replies:
+    """Answers ``/botstats`` commands over one service, its store and the settings."""
+
+    def __init__(self, service: Service, settings: Settings, *, store: Store | None = None) -> None:
+        self.service = service
+        self.store = store or service.store
+        self.settings = settings
+        self.tz = settings.timezone
+
+    def answer(self, text: str, *, user_id: str, channel_id: str, now: datetime) -> Reply:
+        """The reply to ``/botstats text`` from ``user_id`` in ``channel_id``; never raises."""
+        subcommand = "invalid"
+        try:
+            command = parse_command(text, now=now)
+            subcommand = subcommand_name(command)
+            if needs_admin(command) and not self.is_admin(user_id):
+                what = "alert routing" if isinstance(command, Alerts) else "digests"
+                log.info("refused %s from %s: not in BOTSTATS_ADMINS", subcommand, user_id)
+                return Reply(
+                    refusal_message(sorted(self.settings.admins), what), False, subcommand, "denied"
+                )
+            message = self.handle(command, user_id=user_id, channel_id=channel_id, now=now)
+            return Reply(message, bool(getattr(command, "public", False)), subcommand)
+        except UsageError as exc:
+            log.info("/botstats usage error from %s: %s", user_id, exc.message)
+            # The parser and the bot finder put user text in code spans, escaped.
+            return Reply(error_message(exc.user_message), False, subcommand, "usage")
+        except BotstatsError as exc:
+            outcome, level = _classify(exc)
+            log.log(level, "/botstats %s failed: %s", subcommand, exc)
+            friendly = error_message(escape_mrkdwn(exc.user_message, 300))
+            return Reply(friendly, False, subcommand, outcome)
+        except Exception:
+            log.exception("/botstats %s failed unexpectedly (text %r)", subcommand, text[:200])
+            return Reply(error_message(UNEXPECTED), False, subcommand, "error")
+
+    def is_admin(self, user_id: str) -> bool:
+        """True when BOTSTATS_ADMINS is unset or lists ``user_id``."""
+        admins = self.settings.admins
+        return not admins or user_id in admins
+
+    def handle(self, command: Command, *, user_id: str, channel_id: str, now: datetime) -> Message:
+        """The message for a parsed, permitted command (errors propagate)."""
+        match command:
+            case Help():
+                return help_message()
+            case Overview(period=period):
+                return self._overview(period, now)
+            case BotStats():
+                summary = self.service.summary(
+                    self._bot(command.bot_query), command.period, now=now
+                )
+                return summary_message(summary, tz=self.tz, now=now)
+            case AllBots(period=period):
+                summaries = self.service.summaries(self.service.bots(), period, now=now)
+                return overview_message(summaries, tz=self.tz, now=now, title="All bots")
+            case ListBots():
+                return bots_message(self.service.bots())
+            case Subscribe():
+                return self._subscribe(command, command.channel or channel_id, user_id, now)
+            case Unsubscribe():
+                return self._unsubscribe(command, command.channel or channel_id)
+            case Subscriptions():
+                return self._subscriptions()
+            case Alerts():
+                return self._alerts(command, command.channel or channel_id, user_id, now)
+        raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
+
+    def _overview(self, period: Period, now: datetime) -> Message:
+        bots = self.service.bots()
+        if len(bots) == 1:
+            summary = self.service.summary(bots[0], period, now=now)
+            return summary_message(summary, tz=self.tz, now=now)
+        summaries = self.service.summaries(bots, period, now=now)
+        return overview_message(summaries, tz=self.tz, now=now, title="Tracked bots")
+
+    def _bot(self, query: str) -> Bot:
+        try:
+            return self.service.resolve_bot(query)
+        except UnknownBotError as exc:
+            # `/botstats subscibe` parses as a bot named "subscibe": the typo is the news.
+            if suggestion := suggest_subcommand(query):
+                raise UsageError(
+                    f"{code(query)} is neither a botstats command nor a tracked bot. "
+                    f"Did you mean `{suggestion}`?",
+                    usage(suggestion),
+                ) from exc
+            raise
+
+    def _target(self, target: str) -> tuple[str, str]:
+        """The stored target (a bot id or ``all``) and how to show it."""
+        if target == ALL:
+            return ALL, "all bots"
+        bot = self._bot(target)
+        return bot.id, f"*{escape_mrkdwn(bot_title(bot), 80)}*"
+
+    def _subscribe(self, command: Subscribe, channel: str, user_id: str, now: datetime) -> Message:
+        target, shown = self._target(command.target)
+        created = self.store.add_subscription(channel, target, command.cadence, user_id, now=now)
+        verb = "will now get" if created else "now gets"
+        text = f"{channel_link(channel)} {verb} a {command.cadence} digest of {shown}."
+        return build(
+            text, [section(f":white_check_mark: {text}"), context(PRIVATE_HINT, _ADMIN_HINT)]
+        )
+
+    def _unsubscribe(self, command: Unsubscribe, channel: str) -> Message:
+        try:
+            target, shown = self._target(command.target)
+        except UnknownBotError:
+            # A bot no longer tracked can still have a digest stored under its id.
+            if command.target not in {s.target for s in self.store.subscriptions(channel)}:
+                raise
+            target, shown = command.target, code(command.target)
+        if not self.store.remove_subscription(channel, target):
+            return info_message(
+                f"{channel_link(channel)} has no digest of {shown}. "
+                f"`{USAGE['subscriptions']}` lists the digests."
+            )
+        text = f"{channel_link(channel)} will no longer get the digest of {shown}."
+        return build(text, [section(f":white_check_mark: {text}")])
+
+    def _subscriptions(self) -> Message:
+        names = {bot.id: bot_title(bot) for bot in self.store.bots(include_untracked=True)}
+        listed = [
+            _Listed(s.channel, names.get(s.target, s.target), s.cadence)
+            for s in self.store.subscriptions()
+        ]
+        return subscriptions_message(listed)
+
+    def _alerts(self, command: Alerts, channel: str, user_id: str, now: datetime) -> Message:
+        if command.action != "status":
+            enabled = command.action == "on"
+            self.store.set_alerts(channel, enabled, user_id, now=now)
+            text = f"Anomaly alerts are now *{command.action}* in {channel_link(channel)}."
+            hints = [PRIVATE_HINT] if enabled else []
+            return build(
+                text, [section(f":white_check_mark: {text}"), context(*hints, _ADMIN_HINT)]
+            )
+        routes, channels = alert_state(self.store, self.settings)
+        return alerts_status_message(channel, routes.get(channel, False), channels)
+
+
+_ADMIN_HINT = "`/botstats subscriptions` and `/botstats alerts status` show the current setup."
+
+
+def _classify(exc: BotstatsError) -> tuple[Outcome, int]:
+    """The metrics outcome and log level of a failure."""
+    if isinstance(exc, BotpressError):
+        return "botpress_error", logging.WARNING
+    if isinstance(exc, StoreError):
+        return "store_error", logging.ERROR
+    if isinstance(exc, ConfigError):
+        return "config_error", logging.ERROR
+    return "error", logging.ERROR

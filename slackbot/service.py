@@ -1,0 +1,114 @@
+"""Use cases shared by every entry point: the slash command, the scheduler, the CLI, the demo.
+
+This is the only module where the pure core meets the adapters: it reads the store,
+asks Botpress for what is missing, and hands plain data to ``metrics`` and ``blocks``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
+
+from slackbot.botpress import BotpressClient
+from slackbot.bots import find_bot
+from slackbot.errors import BotpressError
+from slackbot.metrics import Summary, summarize
+from slackbot.models import Bot, BotInfo
+from slackbot.periods import Period
+from slackbot.store import Store
+from slackbot.sync import ensure_days
+
+log = logging.getLogger(__name__)
+
+#: How long the list of bots from ``listBots`` is trusted before it is asked again.
+BOTS_TTL = timedelta(minutes=15)
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC (the one clock the adapters share)."""
+    return datetime.now(UTC)
+
+
+class Service:
+    """Stats, bot lookup and summaries over one store and one Botpress client."""
+
+    def __init__(
+        self,
+        *,
+        store: Store,
+        client: BotpressClient,
+        aliases: Sequence[tuple[str, str]] = (),
+        clock: Callable[[], datetime] = utc_now,
+        workers: int = 8,
+    ) -> None:
+        self.store = store
+        self.client = client
+        self.aliases = tuple(aliases)
+        self.clock = clock
+        self.workers = workers
+        self._bots: list[Bot] | None = None
+        self._bots_at: datetime | None = None
+        self._lock = threading.Lock()
+
+    def bots(self, *, refresh: bool = False) -> list[Bot]:
+        """The tracked bots: BOTSTATS_BOTS when set, else every production bot, by name."""
+        with self._lock:
+            now = self.clock()
+            stale = self._bots_at is None or now - self._bots_at > BOTS_TTL
+            if self._bots is None or stale or refresh:
+                self._bots = self._load_bots()
+                self._bots_at = now
+                self.store.upsert_bots(self._bots)
+            return list(self._bots)
+
+    def _load_bots(self) -> list[Bot]:
+        try:
+            listed = self.client.list_bots()
+        except BotpressError:
+            known = self.store.bots()
+            if not known:
+                raise
+            # Botpress is down but we know the bots from an earlier run: keep serving stored data.
+            log.warning("listBots failed; using the %d bots stored earlier", len(known))
+            return known
+        return tracked_bots(listed, self.aliases)
+
+    def resolve_bot(self, query: str) -> Bot:
+        """The tracked bot that ``query`` names (alias, id, or unique name prefix)."""
+        return find_bot(self.bots(), query)
+
+    def summary(self, bot: Bot, period: Period, *, now: datetime | None = None) -> Summary:
+        """One bot's summary for ``period`` against the period before it."""
+        now = now or self.clock()
+        first = period.previous().first
+        days = ensure_days(
+            self.client, self.store, bot.id, first, period.last, today=now.astimezone(UTC).date()
+        )
+        as_of = now if period.partial else self.store.last_fetched_at(bot.id)
+        return summarize(bot, period, days, as_of=as_of)
+
+    def summaries(
+        self, bots: Sequence[Bot], period: Period, *, now: datetime | None = None
+    ) -> list[Summary]:
+        """Summaries of many bots, fetched in parallel (bounded), in the order given."""
+        now = now or self.clock()
+        with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(bots)))) as pool:
+            return list(pool.map(lambda bot: self.summary(bot, period, now=now), bots))
+
+
+def tracked_bots(listed: Sequence[BotInfo], aliases: Sequence[tuple[str, str]]) -> list[Bot]:
+    """The bots to track: the aliased ones when aliases are set, else all listed, by name."""
+    names = {info.id: info.name for info in listed}
+    if not aliases:
+        return sorted((Bot(i.id, i.name) for i in listed), key=lambda b: b.name.casefold())
+    bots = []
+    for alias, bot_id in aliases:
+        if bot_id not in names:
+            # listBots shows production bots only; a dev bot or a typo still gets tracked, and
+            # a wrong id surfaces as a clear 404 on its first analytics call.
+            log.warning("BOTSTATS_BOTS: listBots does not return bot %s (alias %s)", bot_id, alias)
+        bots.append(Bot(bot_id, names.get(bot_id, alias), alias))
+    return bots

@@ -1,0 +1,258 @@
+"""The bot's memory: tracked bots, closed days of metrics and which days were fetched.
+
+Adapter over sqlite-utils (>= 4). One ``Store`` is shared by every thread of a process;
+each thread talks to SQLite through its own connection (see ``store_db``). Day rows keep
+every field of ``Metrics`` (sums, call-weighted sums, min, max, event maps as JSON), so
+any period re-aggregates exactly. ``coverage`` records which days were fetched: a covered
+day without a metrics row was fetched and had no data, which is not the same as a day
+never fetched.
+
+Runs, subscriptions, alert routing, baselines and alert state live in the mixins
+``store_runs``, ``store_channels`` and ``store_alerts``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import AbstractContextManager
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlite_utils import Database
+
+from slackbot.errors import StoreError
+from slackbot.models import Bot, Metrics
+from slackbot.store_alerts import AlertsMixin
+from slackbot.store_channels import ChannelsMixin
+from slackbot.store_db import DEFAULT_BUSY_TIMEOUT, Connections, iso_time, parse_day, parse_time
+from slackbot.store_runs import RunsMixin
+from slackbot.store_schema import (
+    METRIC_INT_COLUMNS,
+    METRIC_NULLABLE_COLUMNS,
+    METRIC_REAL_COLUMNS,
+    check_version,
+    migrate,
+)
+
+_SCALAR_COLUMNS = METRIC_INT_COLUMNS + METRIC_REAL_COLUMNS + METRIC_NULLABLE_COLUMNS
+_DAY_COLUMNS = ("bot_id", "day", *_SCALAR_COLUMNS, "event_types", "custom_events", "fetched_at")
+# Column names are constants of this package, never input.
+_INSERT_DAY = "INSERT INTO daily_metrics ({}) VALUES ({})".format(  # noqa: S608
+    ", ".join(_DAY_COLUMNS), ", ".join("?" for _ in _DAY_COLUMNS)
+)
+_UPSERT_COVERAGE = (
+    "INSERT INTO coverage (bot_id, day, fetched_at) VALUES (?, ?, ?) "
+    "ON CONFLICT (bot_id, day) DO UPDATE SET fetched_at = excluded.fetched_at"
+)
+
+
+def days_between(first: date, last: date) -> Iterator[date]:
+    """Every date from ``first`` to ``last`` inclusive."""
+    for offset in range((last - first).days + 1):
+        yield first + timedelta(days=offset)
+
+
+def contiguous_ranges(days: Iterable[date]) -> list[tuple[date, date]]:
+    """Sorted dates grouped into (first, last) runs of consecutive days."""
+    ranges: list[tuple[date, date]] = []
+    for day in sorted(set(days)):
+        if ranges and day - ranges[-1][1] == timedelta(days=1):
+            ranges[-1] = (ranges[-1][0], day)
+        else:
+            ranges.append((day, day))
+    return ranges
+
+
+def _json_map(values: Mapping[str, float]) -> str:
+    # allow_nan=False: a NaN or infinity must fail the write, not be stored as invalid JSON.
+    return json.dumps(dict(values), sort_keys=True, allow_nan=False)
+
+
+def metrics_values(bot_id: str, day: date, metrics: Metrics, fetched_at: str) -> tuple[Any, ...]:
+    """The ``daily_metrics`` row of one bot-day, in ``_DAY_COLUMNS`` order."""
+    return (
+        bot_id,
+        day.isoformat(),
+        *(getattr(metrics, column) for column in _SCALAR_COLUMNS),
+        _json_map(metrics.event_types),
+        _json_map(metrics.custom_events),
+        fetched_at,
+    )
+
+
+def row_metrics(row: Mapping[str, Any]) -> Metrics:
+    """A ``daily_metrics`` row as Metrics (exactly what was saved)."""
+    values = {column: row[column] for column in _SCALAR_COLUMNS}
+    return Metrics(
+        **values,
+        event_types=json.loads(row["event_types"]),
+        custom_events=json.loads(row["custom_events"]),
+    )
+
+
+class Store(RunsMixin, ChannelsMixin, AlertsMixin):
+    """botstats' SQLite database: open, migrated, safe to share between threads."""
+
+    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        self._conn = Connections(path, busy_timeout=busy_timeout)
+        self.path = self._conn.path
+        if self.path.is_dir():
+            raise StoreError(
+                f"{self.path} is a directory, not a database file; point BOTSTATS_DB at a "
+                "file inside it.",
+                path=str(self.path),
+            )
+        if not self.path.parent.is_dir():
+            raise self._conn.unwritable()
+        try:
+            db = self._conn.db()
+            with self._conn.guard():
+                # Refuse a newer or foreign file before changing anything in it.
+                check_version(db, str(self.path))
+            self._conn.enable_wal()
+            with self._conn.guard():
+                self.schema_version = migrate(db, str(self.path))
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def write(self) -> AbstractContextManager[Database]:
+        """A ``BEGIN IMMEDIATE`` transaction on this thread's connection (for read-then-write)."""
+        return self._conn.write()
+
+    def read(self) -> AbstractContextManager[Database]:
+        """This thread's connection for reads, with SQLite faults raised as StoreError."""
+        return self._conn.read()
+
+    def upsert_bots(self, bots: Iterable[Bot], *, exclusive: bool = False) -> None:
+        """Insert or update bots as tracked; ``exclusive`` also untracks every other bot."""
+        now = iso_time(datetime.now(UTC))
+        rows = [
+            {"id": b.id, "name": b.name, "alias": b.alias, "tracked": 1, "updated_at": now}
+            for b in bots
+        ]
+        with self._conn.write() as db:
+            if exclusive:
+                db.execute("UPDATE bots SET tracked = 0, updated_at = ?", [now])
+            if rows:
+                db.table("bots").upsert_all(rows, pk="id")
+
+    def bots(self, *, include_untracked: bool = False) -> list[Bot]:
+        """The stored bots (tracked ones unless asked), by name."""
+        with self._conn.read() as db:
+            rows = db.query(
+                "SELECT id, name, alias FROM bots WHERE tracked = 1 OR ? ORDER BY name, id",
+                [include_untracked],
+            )
+            return [Bot(r["id"], r["name"], r["alias"]) for r in rows]
+
+    def save_days(
+        self,
+        bot_id: str,
+        first: date,
+        last: date,
+        days: Mapping[date, Metrics],
+        *,
+        fetched_at: datetime,
+    ) -> int:
+        """Replace a bot's days in [first, last] and mark them covered, in one transaction.
+
+        Days of ``days`` outside the range are ignored; a day in the range without an entry
+        is stored as "fetched, no data" (an older row for it is removed). Returns the
+        number of day rows written.
+        """
+        stamp = iso_time(fetched_at)
+        try:
+            rows = [
+                metrics_values(bot_id, day, metrics, stamp)
+                for day, metrics in sorted(days.items())
+                if first <= day <= last
+            ]
+        except ValueError as exc:  # a NaN or infinity in an event map
+            raise StoreError(
+                f"Cannot store the metrics of bot {bot_id} in {self.path} ({exc}); this is a "
+                "botstats bug, please report it.",
+                path=str(self.path),
+            ) from exc
+        covered = [(bot_id, d.isoformat(), stamp) for d in days_between(first, last)]
+        span = [bot_id, first.isoformat(), last.isoformat()]
+        with self._conn.write() as db:
+            # A day row needs its bot (foreign key); a bot first seen here is not yet tracked.
+            db.execute(
+                "INSERT OR IGNORE INTO bots (id, name, tracked, updated_at) VALUES (?, ?, 0, ?)",
+                [bot_id, bot_id, stamp],
+            )
+            db.execute("DELETE FROM daily_metrics WHERE bot_id = ? AND day BETWEEN ? AND ?", span)
+            # One prepared statement per table: sqlite-utils' insert_all builds multi-row SQL
+            # and inspects every value in Python, about 4x slower on this hot path.
+            db.conn.executemany(_INSERT_DAY, rows)
+            db.conn.executemany(_UPSERT_COVERAGE, covered)
+        return len(rows)
+
+    def load_days(self, bot_id: str, first: date, last: date) -> dict[date, Metrics]:
+        """A bot's stored days with data in [first, last]."""
+        return self.load_history([bot_id], first, last).get(bot_id, {})
+
+    def load_history(
+        self, bot_ids: Sequence[str], first: date, last: date
+    ) -> dict[str, dict[date, Metrics]]:
+        """Stored days with data in [first, last] of many bots, in one query."""
+        if not bot_ids:
+            return {}
+        sql = (
+            "SELECT * FROM daily_metrics WHERE bot_id IN (SELECT value FROM json_each(?)) "
+            "AND day BETWEEN ? AND ? ORDER BY bot_id, day"
+        )
+        out: dict[str, dict[date, Metrics]] = {}
+        with self._conn.read() as db:
+            for row in db.query(
+                sql, [json.dumps(list(bot_ids)), first.isoformat(), last.isoformat()]
+            ):
+                out.setdefault(row["bot_id"], {})[parse_day(row["day"])] = row_metrics(row)
+        return out
+
+    def covered_days(self, bot_id: str, first: date, last: date) -> set[date]:
+        """The days in [first, last] that were fetched (with or without data)."""
+        with self._conn.read() as db:
+            cursor = db.execute(
+                "SELECT day FROM coverage WHERE bot_id = ? AND day BETWEEN ? AND ?",
+                [bot_id, first.isoformat(), last.isoformat()],
+            )
+            return {parse_day(day) for (day,) in cursor.fetchall()}
+
+    def missing_ranges(self, bot_id: str, first: date, last: date) -> list[tuple[date, date]]:
+        """The contiguous runs of days in [first, last] never fetched, oldest first."""
+        covered = self.covered_days(bot_id, first, last)
+        return contiguous_ranges(d for d in days_between(first, last) if d not in covered)
+
+    def last_fetched_at(self, bot_id: str) -> datetime | None:
+        """When a day of this bot was last fetched (data freshness), or None."""
+        with self._conn.read() as db:
+            (value,) = db.execute(
+                "SELECT MAX(fetched_at) FROM coverage WHERE bot_id = ?", [bot_id]
+            ).fetchone()
+        return parse_time(value)
+
+    def ping(self) -> bool:
+        """True when the database answers a trivial query (for /healthz)."""
+        try:
+            with self._conn.read() as db:
+                db.execute("SELECT 1").fetchone()
+        except StoreError:
+            return False
+        return True
+
+    def close(self) -> None:
+        """Close every connection (call once other threads are done with the store)."""
+        self._conn.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"Store({str(self.path)!r})"

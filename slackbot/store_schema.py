@@ -1,0 +1,187 @@
+"""The botstats schema as named ``sqlite_utils.Migrations`` steps, and the version check.
+
+Each step is recorded once in ``_sqlite_migrations`` (set ``botstats``); the schema version
+is the number of recorded steps. Later issues add columns with new steps appended here,
+never by editing an old one. A file holding a step this code does not know was written by
+a newer botstats and is refused rather than guessed at.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from sqlite_utils import Database, Migrations
+
+from slackbot.errors import StoreError
+
+MIGRATIONS = Migrations("botstats")
+#: The step names this code knows, in order; ``len(STEPS)`` is its schema version.
+STEPS: list[str] = []
+
+Step = Callable[[Database], None]
+
+# Every column of models.Metrics, in field order; daily_metrics stores one row per bot-day.
+METRIC_INT_COLUMNS = (
+    "days",
+    "new_users",
+    "returning_users",
+    "sessions",
+    "user_messages",
+    "bot_messages",
+    "events",
+    "llm_calls",
+    "llm_errors",
+    "input_tokens",
+    "output_tokens",
+)
+METRIC_REAL_COLUMNS = ("latency_sum", "latency_sumsq", "tps_sum", "cost_sum")
+METRIC_NULLABLE_COLUMNS = (
+    "latency_min",
+    "latency_max",
+    "tps_min",
+    "tps_max",
+    "cost_min",
+    "cost_max",
+)
+METRIC_JSON_COLUMNS = ("event_types", "custom_events")
+
+
+def _step(name: str) -> Callable[[Step], Step]:
+    def register(fn: Step) -> Step:
+        STEPS.append(name)
+        return MIGRATIONS(name=name)(fn)
+
+    return register
+
+
+def _metric_columns_sql() -> str:
+    ints = [f"{c} INTEGER NOT NULL DEFAULT 0" for c in METRIC_INT_COLUMNS]
+    reals = [f"{c} REAL NOT NULL DEFAULT 0" for c in METRIC_REAL_COLUMNS]
+    nullable = [f"{c} REAL" for c in METRIC_NULLABLE_COLUMNS]
+    maps = [f"{c} TEXT NOT NULL DEFAULT '{{}}'" for c in METRIC_JSON_COLUMNS]
+    return ",\n    ".join(ints + reals + nullable + maps)
+
+
+_BOT_FK = "REFERENCES bots(id) ON DELETE CASCADE"
+_INITIAL = f"""
+CREATE TABLE bots (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    alias TEXT,
+    tracked INTEGER NOT NULL DEFAULT 1,
+    updated_at TEXT
+) STRICT;
+CREATE TABLE daily_metrics (
+    bot_id TEXT NOT NULL {_BOT_FK},
+    day TEXT NOT NULL,
+    {_metric_columns_sql()},
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (bot_id, day)
+) STRICT;
+CREATE TABLE coverage (
+    bot_id TEXT NOT NULL {_BOT_FK},
+    day TEXT NOT NULL,
+    fetched_at TEXT NOT NULL,
+    PRIMARY KEY (bot_id, day)
+) STRICT;
+CREATE TABLE baselines (
+    bot_id TEXT NOT NULL {_BOT_FK},
+    metric TEXT NOT NULL,
+    day TEXT NOT NULL,
+    expected REAL,
+    low REAL,
+    high REAL,
+    method TEXT NOT NULL,
+    history_days INTEGER NOT NULL DEFAULT 0,
+    computed_at TEXT NOT NULL,
+    PRIMARY KEY (bot_id, metric, day)
+) STRICT;
+CREATE TABLE alert_state (
+    bot_id TEXT NOT NULL {_BOT_FK},
+    metric TEXT NOT NULL,
+    direction TEXT NOT NULL,
+    state TEXT NOT NULL,
+    since TEXT,
+    last_value REAL,
+    last_notified_at TEXT,
+    message_channel TEXT,
+    message_ts TEXT,
+    snoozed_until TEXT,
+    acknowledged_by TEXT,
+    PRIMARY KEY (bot_id, metric, direction)
+) STRICT;
+CREATE TABLE runs (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    channel TEXT,
+    status TEXT NOT NULL CHECK (status IN ('claimed', 'posting', 'sent', 'failed')),
+    claimed_at TEXT NOT NULL,
+    finished_at TEXT,
+    message_ts TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    error TEXT
+) STRICT;
+CREATE INDEX runs_status ON runs (status, claimed_at);
+CREATE TABLE subscriptions (
+    channel TEXT NOT NULL,
+    target TEXT NOT NULL,
+    cadence TEXT NOT NULL CHECK (cadence IN ('daily', 'weekly')),
+    created_by TEXT,
+    created_at TEXT NOT NULL,
+    PRIMARY KEY (channel, target)
+) STRICT;
+CREATE TABLE alert_routes (
+    channel TEXT PRIMARY KEY,
+    enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+    updated_by TEXT,
+    updated_at TEXT NOT NULL
+) STRICT;
+"""
+
+
+@_step("0001_initial")
+def _initial(db: Database) -> None:
+    for statement in _INITIAL.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def applied_steps(db: Database) -> list[str]:
+    """The names of the botstats steps recorded in the file, oldest first."""
+    return [m.name for m in MIGRATIONS.applied(db)]
+
+
+def check_version(db: Database, path: str) -> None:
+    """Refuse a file written by a newer botstats, or one that belongs to another program."""
+    applied = applied_steps(db)
+    if any(name not in STEPS for name in applied):
+        raise StoreError(
+            f"{path} was written by a newer botstats (schema {len(applied)}, this one knows "
+            f"{len(STEPS)}): upgrade botstats or point BOTSTATS_DB elsewhere.",
+            path=path,
+        )
+    if not applied:
+        others = [t for t in db.table_names() if not t.startswith(("sqlite_", "_sqlite"))]
+        if others:
+            raise StoreError(
+                f"{path} is a SQLite database of another program (tables: "
+                f"{', '.join(sorted(others)[:5])}); point BOTSTATS_DB at a new file.",
+                path=path,
+            )
+
+
+def migrate(db: Database, path: str) -> int:
+    """Check the version, apply pending steps once (even with racing processes); the version."""
+    check_version(db, path)
+    if MIGRATIONS.pending(db):
+        # One BEGIN IMMEDIATE around every step: a second process starting at the same moment
+        # waits, then finds nothing pending. Each step's own atomic() becomes a savepoint.
+        db.conn.execute("BEGIN IMMEDIATE")
+        try:
+            check_version(db, path)
+            MIGRATIONS.apply(db)
+        except BaseException:
+            db.rollback()
+            raise
+        db.conn.execute("COMMIT")
+    return len(applied_steps(db))

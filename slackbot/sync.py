@@ -1,0 +1,248 @@
+"""Keep closed days in the store: fetch only what is missing, one API call per gap.
+
+``sync_bots`` is ``botstats sync`` and the scheduler's recent-days sync; ``ensure_days`` is
+what summaries use: stored closed days, the missing ones fetched and saved, and today's
+partial bucket fetched live and never stored (it would be mistaken for a complete day).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Protocol
+
+from slackbot.errors import BotstatsError
+from slackbot.models import Bot, Metrics
+from slackbot.store import Store
+
+log = logging.getLogger(__name__)
+
+ONE_DAY = timedelta(days=1)
+#: Closed days fetched again on every sync: Botpress can still add late data to them.
+REFETCH_DAYS = 2
+Range = tuple[date, date]
+
+
+class DayFetcher(Protocol):
+    """What sync needs from the Botpress client (``BotpressClient`` is one)."""
+
+    def fetch_days(self, bot_id: str, first: date, last: date) -> dict[date, Metrics]:
+        """The days with data of one bot in [first, last]."""
+        ...
+
+
+class SyncProgress(Protocol):
+    """Progress display of a sync (``slackbot.progress.make_progress`` builds one)."""
+
+    def start(self, total: int) -> None:
+        """``total`` bots are about to be synced."""
+
+    def advance(self, result: BotSync) -> None:
+        """One bot is done (successfully or not)."""
+
+    def finish(self) -> None:
+        """Every bot is done."""
+
+
+def utc_now() -> datetime:
+    """The current time, aware, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass
+class BotSync:
+    """What the sync did for one bot."""
+
+    bot_id: str
+    calls: int = 0
+    days_fetched: int = 0  # days covered by the calls that succeeded
+    days_written: int = 0  # of those, days with data
+    ranges: list[Range] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """True when every call for this bot succeeded."""
+        return self.error is None
+
+    def line(self) -> str:
+        """One human line: what was fetched, or why it failed."""
+        if self.error:
+            return f"{self.bot_id}: failed after {self.calls} call(s): {self.error}"
+        spans = ", ".join(f"{a}..{b}" if a != b else str(a) for a, b in self.ranges)
+        return (
+            f"{self.bot_id}: {self.calls} call(s), {self.days_fetched} day(s) fetched, "
+            f"{self.days_written} with data ({spans or 'nothing missing'})"
+        )
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """The outcome of a sync: one ``BotSync`` per bot, in the order the bots were given."""
+
+    first: date
+    last: date
+    bots: tuple[BotSync, ...]
+    seconds: float
+
+    @property
+    def ok(self) -> bool:
+        """True when no bot failed."""
+        return all(b.ok for b in self.bots)
+
+    @property
+    def failed(self) -> list[BotSync]:
+        """The bots that failed."""
+        return [b for b in self.bots if not b.ok]
+
+    @property
+    def calls(self) -> int:
+        """API calls made, over all bots."""
+        return sum(b.calls for b in self.bots)
+
+    @property
+    def days_fetched(self) -> int:
+        """Bot-days fetched, over all bots."""
+        return sum(b.days_fetched for b in self.bots)
+
+    @property
+    def days_written(self) -> int:
+        """Bot-days with data written, over all bots."""
+        return sum(b.days_written for b in self.bots)
+
+    def lines(self) -> list[str]:
+        """A summary line, then one line per failed bot."""
+        failed = self.failed
+        head = (
+            f"Synced {len(self.bots) - len(failed)} of {len(self.bots)} bot(s), "
+            f"{self.first}..{self.last}: {self.calls} API call(s), {self.days_fetched} "
+            f"bot-day(s) fetched, {self.days_written} with data, in {self.seconds:.1f} s."
+        )
+        return [head, *(f"  {b.line()}" for b in failed)]
+
+
+def merge_ranges(ranges: Iterable[Range]) -> list[Range]:
+    """Ranges merged where they overlap or touch, sorted: one API call each."""
+    merged: list[Range] = []
+    for first, last in sorted(ranges):
+        if merged and first <= merged[-1][1] + ONE_DAY:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
+        else:
+            merged.append((first, last))
+    return merged
+
+
+def plan_calls(missing: Sequence[Range], first: date, last: date, refetch_days: int) -> list[Range]:
+    """The calls for one bot: each missing gap, plus the last ``refetch_days`` closed days."""
+    recent = [(max(first, last - timedelta(days=refetch_days - 1)), last)] if refetch_days else []
+    return merge_ranges([*missing, *recent])
+
+
+def sync_bot(
+    client: DayFetcher,
+    store: Store,
+    bot_id: str,
+    first: date,
+    last: date,
+    *,
+    refetch_days: int = REFETCH_DAYS,
+    clock: Callable[[], datetime] = utc_now,
+) -> BotSync:
+    """Fetch one bot's missing closed days in [first, last] (one call per gap) and save them."""
+    result = BotSync(bot_id)
+    try:
+        calls = plan_calls(store.missing_ranges(bot_id, first, last), first, last, refetch_days)
+        for gap_first, gap_last in calls:
+            result.calls += 1
+            days = client.fetch_days(bot_id, gap_first, gap_last)
+            written = store.save_days(bot_id, gap_first, gap_last, days, fetched_at=clock())
+            result.ranges.append((gap_first, gap_last))
+            result.days_fetched += (gap_last - gap_first).days + 1
+            result.days_written += written
+    except BotstatsError as exc:
+        # One bot's failure (Botpress or the store) is reported, never fatal to the others.
+        log.info("sync of bot %s failed: %s", bot_id, exc)
+        result.error = str(exc)
+    return result
+
+
+def sync_bots(
+    client: DayFetcher,
+    store: Store,
+    bots: Sequence[Bot],
+    *,
+    today: date,
+    days: int = 90,
+    workers: int = 8,
+    progress: SyncProgress | None = None,
+    refetch_days: int = REFETCH_DAYS,
+    clock: Callable[[], datetime] = utc_now,
+) -> SyncReport:
+    """Sync the closed days [today - days, today - 1] of many bots, ``workers`` at a time."""
+    started = time.perf_counter()
+    first, last = today - timedelta(days=days), today - ONE_DAY
+    results: dict[str, BotSync] = {}
+    if progress:
+        progress.start(len(bots))
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, len(bots) or 1))) as pool:
+            futures = [
+                pool.submit(
+                    sync_bot,
+                    client,
+                    store,
+                    bot.id,
+                    first,
+                    last,
+                    refetch_days=refetch_days,
+                    clock=clock,
+                )
+                for bot in bots
+            ]
+            for future in as_completed(futures):
+                result = future.result()
+                results[result.bot_id] = result
+                if progress:
+                    progress.advance(result)
+    finally:
+        if progress:
+            progress.finish()
+    ordered = tuple(results[bot.id] for bot in bots)
+    return SyncReport(first, last, ordered, time.perf_counter() - started)
+
+
+def ensure_days(
+    client: DayFetcher,
+    store: Store,
+    bot_id: str,
+    first: date,
+    last: date,
+    *,
+    today: date,
+    clock: Callable[[], datetime] = utc_now,
+) -> dict[date, Metrics]:
+    """A bot's days with data in [first, last]: stored, missing closed ones fetched, today live.
+
+    Missing closed days are fetched (one call per gap) and saved. When the range includes
+    today its partial bucket is fetched live and returned but never stored or marked
+    covered; when the last gap ends yesterday the two share one call.
+    """
+    closed_last = min(last, today - ONE_DAY)
+    wants_today = first <= today <= last
+    gaps = store.missing_ranges(bot_id, first, closed_last) if first <= closed_last else []
+    live: dict[date, Metrics] = {}
+    for gap_first, gap_last in gaps:
+        shared = wants_today and gap_last == today - ONE_DAY
+        fetched = client.fetch_days(bot_id, gap_first, today if shared else gap_last)
+        store.save_days(bot_id, gap_first, gap_last, fetched, fetched_at=clock())
+        if shared:
+            live = {d: m for d, m in fetched.items() if d == today}
+            wants_today = False
+    if wants_today:
+        live = client.fetch_days(bot_id, today, today)
+    days = store.load_days(bot_id, first, closed_last) if first <= closed_last else {}
+    return {**days, **{d: m for d, m in live.items() if d == today}}

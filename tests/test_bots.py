@@ -1,0 +1,56 @@
+"""Finding a bot from what a person typed."""
+
+from __future__ import annotations
+
+import pytest
+
+from slackbot.bots import find_bot
+from slackbot.errors import UnknownBotError
+from slackbot.models import Bot
+
+BOTS = [
+    Bot("bot_0001aaaaaaaaaaaaaaaaaaaaaaaa", "Support Assistant", "support"),
+    Bot("bot_0002bbbbbbbbbbbbbbbbbbbbbbbb", "Sales Concierge"),
+    Bot("bot_0003cccccccccccccccccccccccc", "Sales Backoffice"),
+    Bot("bot_0004dddddddddddddddddddddddd", "HR Helpdesk"),
+]
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [
+        ("support", 0),
+        ("SUPPORT", 0),
+        ("bot_0004dddddddddddddddddddddddd", 3),
+        ("hr", 3),
+        ("sales c", 1),
+        ("Sales Backoffice", 2),
+        ("  supp ", 0),
+    ],
+)
+def test_find_bot_by_alias_id_and_prefix(query: str, index: int) -> None:
+    """Alias, id, exact name and unique name prefix all find the bot."""
+    assert find_bot(BOTS, query) == BOTS[index]
+
+
+def test_ambiguous_prefix_lists_the_candidates() -> None:
+    """A prefix matching two bots names both and says it is ambiguous."""
+    with pytest.raises(UnknownBotError) as info:
+        find_bot(BOTS, "sales")
+    assert info.value.ambiguous
+    assert set(info.value.suggestions) == {"Sales Concierge", "Sales Backoffice"}
+    assert "matches several bots" in str(info.value)
+
+
+def test_unknown_bot_suggests_the_closest() -> None:
+    """A typo gets the closest names as suggestions."""
+    with pytest.raises(UnknownBotError) as info:
+        find_bot(BOTS, "suport")
+    assert info.value.suggestions[0] == "Support Assistant (support)"
+    assert "Did you mean" in str(info.value)
+
+
+def test_nothing_close_points_to_the_bot_list() -> None:
+    """With no close name, the error points to `/botstats bots`."""
+    with pytest.raises(UnknownBotError, match="/botstats bots"):
+        find_bot(BOTS, "zzzzzzzz")

@@ -1,0 +1,360 @@
+"""manifest.yml: Slack's limits, and agreement with the listeners and API calls in the code."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from slack_sdk import WebClient
+
+ROOT = Path(__file__).resolve().parents[1]
+PACKAGE = ROOT / "slackbot"
+MANIFEST = ROOT / "manifest.yml"
+EVENTS_PATH = "/slack/events"
+
+#: The bot scopes botstats asks for, and the feature that needs each. Nothing else: every
+#: extra scope is one more thing a workspace admin has to approve.
+REQUIRED_SCOPES = {
+    "commands": "the /botstats slash command",
+    "chat:write": "digests, alerts, alert updates and thread replies (chat.postMessage/update)",
+    "chat:write.public": "digests and alerts in public channels the bot was never invited to",
+    "files:write": "chart PNGs uploaded with files_upload_v2 (files.getUploadURLExternal)",
+    "channels:join": "joining a public channel first: a file upload needs the bot in it",
+}
+
+#: Scope each event type needs (None: no scope). An event missing here fails the test.
+EVENT_SCOPES: dict[str, str | None] = {
+    "app_home_opened": None,
+    "app_mention": "app_mentions:read",
+    "app_uninstalled": None,
+    "tokens_revoked": None,
+    "member_joined_channel": "channels:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "message.mpim": "mpim:history",
+}
+
+#: Bot scope each Web API method used by the code needs (None: no scope).
+#: A WebClient method missing here fails the test until it is added with its scope.
+METHOD_SCOPES: dict[str, str | None] = {
+    "auth_test": None,
+    "api_test": None,
+    "chat_postMessage": "chat:write",
+    "chat_postEphemeral": "chat:write",
+    "chat_update": "chat:write",
+    "chat_delete": "chat:write",
+    "chat_getPermalink": None,
+    "chat_scheduleMessage": "chat:write",
+    "files_upload_v2": "files:write",
+    "files_getUploadURLExternal": "files:write",
+    "files_completeUploadExternal": "files:write",
+    "conversations_join": "channels:join",
+    "conversations_info": "channels:read",
+    "conversations_list": "channels:read",
+    "conversations_members": "channels:read",
+    "users_info": "users:read",
+    "users_list": "users:read",
+    "reactions_add": "reactions:write",
+    "reactions_remove": "reactions:write",
+    "team_info": "team:read",
+    "views_publish": None,
+    "views_open": None,
+    "views_update": None,
+    "views_push": None,
+}
+
+#: Slack Web API methods, as slack_sdk's WebClient names them (chat_postMessage, ...).
+WEB_API_METHODS = frozenset(
+    name
+    for name in dir(WebClient)
+    if "_" in name
+    and not name.startswith("_")
+    and name != "api_call"  # a generic caller; its method string is read below
+    and name.split("_")[0]
+    in {
+        "admin", "api", "apps", "assistant", "auth", "bookmarks", "bots", "calls", "canvases",
+        "chat", "conversations", "dialog", "dnd", "emoji", "files", "functions", "migration",
+        "oauth", "openid", "pins", "reactions", "reminders", "rtm", "search", "stars", "team",
+        "usergroups", "users", "views", "workflows",
+    }
+)  # fmt: skip
+
+#: Bolt registration methods that need something in the manifest.
+LISTENER_KINDS = {"command", "event", "message", "shortcut", "options", "action", "view"}
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One Bolt listener registration found in the source: ``app.command("/botstats")``."""
+
+    kind: str
+    key: str | None  # the command, event type, callback_id; None when not a plain string
+    where: str
+
+
+@pytest.fixture(scope="module")
+def manifest() -> dict[str, Any]:
+    """manifest.yml, parsed the safe way."""
+    data = yaml.safe_load(MANIFEST.read_text())
+    assert isinstance(data, dict)
+    return data
+
+
+def modules() -> Iterator[tuple[Path, ast.Module]]:
+    """Every module of the package, parsed."""
+    for path in sorted(PACKAGE.rglob("*.py")):
+        yield path, ast.parse(path.read_text(), filename=str(path))
+
+
+def string_constants() -> dict[str, str]:
+    """Module-level ``NAME = "text"`` constants, so ``app.command(COMMAND)`` resolves."""
+    found: dict[str, str] = {}
+    for _path, tree in modules():
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                targets, value = node.targets, node.value
+            elif isinstance(node, ast.AnnAssign) and node.value is not None:
+                targets, value = [node.target], node.value
+            else:
+                continue
+            if not (isinstance(value, ast.Constant) and isinstance(value.value, str)):
+                continue
+            for target in targets:
+                if isinstance(target, ast.Name):
+                    found[target.id] = value.value
+    return found
+
+
+def receiver_name(node: ast.expr) -> str:
+    """The last name of a call's receiver: ``app`` for ``app.x``, ``app`` for ``self.app.x``."""
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return node.attr
+    return ""
+
+
+def listener_key(call: ast.Call, kind: str, constants: dict[str, str]) -> str | None:
+    """The string a registration matches on, resolved through module constants."""
+    arg: ast.expr | None = call.args[0] if call.args else None
+    if arg is None:
+        names = {"command": "command", "event": "event", "shortcut": "callback_id"}
+        arg = next((k.value for k in call.keywords if k.arg == names.get(kind)), None)
+    if isinstance(arg, ast.Dict):  # app.event({"type": "message", "subtype": ...})
+        keys = [k.value if isinstance(k, ast.Constant) else None for k in arg.keys]
+        wanted = "type" if kind == "event" else "callback_id"
+        arg = arg.values[keys.index(wanted)] if wanted in keys else None
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return arg.value
+    if isinstance(arg, ast.Name):
+        return constants.get(arg.id)
+    return None
+
+
+def registered_listeners() -> list[Listener]:
+    """Every ``<...app>.command/event/message/...(...)`` registration in the package."""
+    constants = string_constants()
+    found: list[Listener] = []
+    for path, tree in modules():
+        for node in ast.walk(tree):
+            if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)):
+                continue
+            kind = node.func.attr
+            if kind not in LISTENER_KINDS or not receiver_name(node.func.value).endswith("app"):
+                continue
+            where = f"{path.relative_to(ROOT)}:{node.lineno}"
+            found.append(Listener(kind, listener_key(node, kind, constants), where))
+    return found
+
+
+def web_api_calls() -> dict[str, str]:
+    """Slack Web API methods the package calls (``client.chat_postMessage``), with a location."""
+    found: dict[str, str] = {}
+    for path, tree in modules():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in WEB_API_METHODS:
+                found.setdefault(node.attr, f"{path.relative_to(ROOT)}:{node.lineno}")
+            # client.api_call("chat.postMessage", ...) names the method as a string.
+            if (
+                isinstance(node, ast.Call)
+                and isinstance(node.func, ast.Attribute)
+                and node.func.attr == "api_call"
+                and node.args
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+            ):
+                method = node.args[0].value.replace(".", "_")
+                found.setdefault(method, f"{path.relative_to(ROOT)}:{node.lineno}")
+    return found
+
+
+def manifest_scopes(manifest: dict[str, Any]) -> set[str]:
+    """The bot scopes the manifest asks for."""
+    scopes = manifest["oauth_config"]["scopes"]["bot"]
+    assert len(scopes) == len(set(scopes)), "a scope is listed twice"
+    return set(scopes)
+
+
+def bot_events(manifest: dict[str, Any]) -> set[str]:
+    """The event types the manifest subscribes the bot to."""
+    subscriptions = manifest["settings"].get("event_subscriptions") or {}
+    return set(subscriptions.get("bot_events") or [])
+
+
+def code_event_types() -> set[str]:
+    """The event types the code listens to (``app.message`` means message events)."""
+    types = {ls.key for ls in registered_listeners() if ls.kind == "event" and ls.key}
+    if any(ls.kind == "message" for ls in registered_listeners()):
+        types.add("message")
+    return types
+
+
+def test_display_information_within_slack_limits(manifest: dict[str, Any]) -> None:
+    """Name at most 35 characters, description at most 140, a long description and a colour."""
+    info = manifest["display_information"]
+    assert info["name"].lower() == "botstats"
+    assert len(info["name"]) <= 35
+    assert 0 < len(info["description"]) <= 140
+    assert 175 <= len(info["long_description"]) <= 4000
+    assert info["background_color"].startswith("#")
+    assert len(info["background_color"]) in {4, 7}
+
+
+def test_bot_user_is_always_online(manifest: dict[str, Any]) -> None:
+    """The bot user has a display name and shows as online."""
+    bot_user = manifest["features"]["bot_user"]
+    assert bot_user["display_name"]
+    assert bot_user["always_online"] is True
+
+
+def test_slash_command(manifest: dict[str, Any]) -> None:
+    """/botstats escapes #channel and @user, has a usage hint, and posts to /slack/events."""
+    commands = manifest["features"]["slash_commands"]
+    assert [c["command"] for c in commands] == ["/botstats"]
+    command = commands[0]
+    assert command["should_escape"] is True
+    assert command["usage_hint"]
+    assert "PERIOD" in command["usage_hint"]
+    assert "public" in command["usage_hint"]
+    assert 0 < len(command["description"]) <= 100
+    assert command["url"].startswith("https://")
+    assert command["url"].endswith(EVENTS_PATH)
+
+
+def test_scopes_are_exactly_the_needed_ones(manifest: dict[str, Any]) -> None:
+    """The bot scopes are the required set plus what the subscribed events need; no more."""
+    event_scopes = {EVENT_SCOPES[e] for e in bot_events(manifest) if EVENT_SCOPES.get(e)}
+    assert manifest_scopes(manifest) == set(REQUIRED_SCOPES) | event_scopes
+
+
+def test_every_web_api_call_has_its_scope(manifest: dict[str, Any]) -> None:
+    """Each Slack Web API method the code calls is known here and its scope is in the manifest."""
+    scopes = manifest_scopes(manifest)
+    for method, where in web_api_calls().items():
+        assert method in METHOD_SCOPES, (
+            f"{where} calls {method}: add it to METHOD_SCOPES with its bot scope "
+            "(https://api.slack.com/methods) and the scope to manifest.yml"
+        )
+        needed = METHOD_SCOPES[method]
+        assert needed is None or needed in scopes, f"{where} calls {method}, which needs {needed}"
+
+
+def test_every_request_url_points_at_slack_events(manifest: dict[str, Any]) -> None:
+    """Commands, interactivity and events all go to https://HOST/slack/events."""
+    urls: list[str] = []
+
+    def collect(node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                if key in {"url", "request_url", "message_menu_options_url"}:
+                    urls.append(value)
+                collect(value)
+        elif isinstance(node, list):
+            for item in node:
+                collect(item)
+
+    collect(manifest)
+    assert urls
+    for url in urls:
+        assert url.startswith("https://"), url
+        assert url.endswith(EVENTS_PATH), url
+
+
+def test_settings(manifest: dict[str, Any]) -> None:
+    """HTTP mode by default, interactivity on (alert buttons), no org deploy, no rotation."""
+    settings = manifest["settings"]
+    assert settings["socket_mode_enabled"] is False
+    assert settings["org_deploy_enabled"] is False
+    assert settings["token_rotation_enabled"] is False
+    assert settings["interactivity"]["is_enabled"] is True
+    text = MANIFEST.read_text()
+    assert "connections:write" in text
+    assert "SLACK_APP_TOKEN" in text
+
+
+def test_listener_scan_finds_the_slash_command() -> None:
+    """The source scan sees the /botstats registration, so the checks below are not vacuous."""
+    listeners = registered_listeners()
+    unresolved = [ls.where for ls in listeners if ls.key is None and ls.kind != "action"]
+    assert not unresolved, f"listener keys this test cannot read (use a string): {unresolved}"
+    assert "/botstats" in {ls.key for ls in listeners if ls.kind == "command"}
+
+
+def test_every_registered_command_is_in_the_manifest(manifest: dict[str, Any]) -> None:
+    """A command the code listens to but Slack does not send would never run."""
+    in_manifest = {c["command"] for c in manifest["features"]["slash_commands"]}
+    for listener in registered_listeners():
+        if listener.kind == "command":
+            assert listener.key in in_manifest, f"{listener.where}: {listener.key} not in manifest"
+
+
+def test_every_manifest_command_has_a_listener(manifest: dict[str, Any]) -> None:
+    """A command in the manifest without a listener would fail for users with no answer."""
+    registered = {ls.key for ls in registered_listeners() if ls.kind == "command"}
+    for command in manifest["features"]["slash_commands"]:
+        assert command["command"] in registered
+
+
+def test_every_listened_event_is_subscribed(manifest: dict[str, Any]) -> None:
+    """Each event type the code listens to is in bot_events and known to need its scope."""
+    subscribed = bot_events(manifest)
+    for event in code_event_types():
+        if event == "message":
+            assert any(e.startswith("message.") for e in subscribed), "app.message needs message.*"
+            continue
+        assert event in EVENT_SCOPES, f"add {event} and its scope to EVENT_SCOPES"
+        assert event in subscribed, f"the code listens to {event}; add it to bot_events"
+
+
+def test_every_subscribed_event_has_a_listener(manifest: dict[str, Any]) -> None:
+    """Slack would send events nobody handles: Bolt answers them with 404 and logs warnings."""
+    listened = code_event_types()
+    for event in bot_events(manifest):
+        assert event in listened or event.split(".")[0] in listened, f"nobody listens to {event}"
+    if bot_events(manifest):
+        assert manifest["settings"]["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
+
+
+def test_shortcuts_and_interactivity_match_the_code(manifest: dict[str, Any]) -> None:
+    """Shortcut callback ids are declared; buttons and views need interactivity on."""
+    listeners = registered_listeners()
+    declared = {s["callback_id"] for s in manifest["features"].get("shortcuts") or []}
+    shortcuts = {ls.key for ls in listeners if ls.kind == "shortcut"}
+    assert shortcuts == declared
+    if any(ls.kind in {"action", "view", "shortcut", "options"} for ls in listeners):
+        assert manifest["settings"]["interactivity"]["is_enabled"] is True
+    if any(ls.kind == "options" for ls in listeners):
+        assert manifest["settings"]["interactivity"].get("message_menu_options_url")
+
+
+def test_home_tab_matches_the_code(manifest: dict[str, Any]) -> None:
+    """The Home tab is on exactly when the app publishes a Home view on app_home_opened."""
+    home = manifest["features"]["app_home"]
+    publishes_home = "app_home_opened" in code_event_types()
+    assert home["home_tab_enabled"] is publishes_home
