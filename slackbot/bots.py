@@ -18,12 +18,8 @@ def find_bot(bots: Sequence[Bot], query: str) -> Bot:
     case-insensitive prefix of the name or alias.
     """
     wanted = query.strip().casefold()
-    for key in (
-        lambda b: (b.alias or "").casefold(),
-        lambda b: b.id.casefold(),
-        lambda b: b.name.casefold(),
-    ):
-        exact = [b for b in bots if key(b) == wanted]
+    for attribute in ("alias", "id", "name"):
+        exact = [b for b in bots if (getattr(b, attribute) or "").casefold() == wanted]
         if len(exact) == 1:
             return exact[0]
     prefixed = [

@@ -34,7 +34,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
     if args.json:
         print(json.dumps(summary.to_json(), indent=2))
     else:
-        render_summary(console, summary, tz=settings.timezone)
+        render_summary(console, summary, tz=settings.timezone, now=now)
     return 0
 
 

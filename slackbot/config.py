@@ -202,7 +202,7 @@ def load_settings(
     Malformed values and missing required ones come back together in one ConfigError.
     """
     try:
-        settings = Settings(_env_file=env_file, **overrides)  # type: ignore[call-arg]
+        settings = Settings(_env_file=env_file, **overrides)
     except ValidationError as exc:
         problems = list(_problems(exc))
         names = {p.variable for p in problems}

@@ -14,6 +14,7 @@ from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+
 NO_DATA = "—"
 MINUS = "\u2212"  # typographic minus: lines up with "+" in proportional fonts
 ELLIPSIS = "…"
@@ -162,14 +163,6 @@ def percent(value: float | None) -> str:
     if abs(pct) < 0.1:
         return f"<{_signed(pct)}0.1%"
     return f"{_signed(pct)}{_trim(f'{abs(pct):,.1f}')}%"
-
-
-def relative_change(current: float | None, previous: float | None) -> float | None:
-    """``current / previous - 1``; None when either is missing or previous is 0."""
-    current, previous = _known(current), _known(previous)
-    if current is None or previous is None or previous == 0:
-        return None
-    return (current - previous) / abs(previous)
 
 
 def _change_text(rel: float) -> str:

@@ -42,6 +42,8 @@ def change(current: float | None, previous: float | None) -> float | None:
     """Relative change from previous to current (0.25 = +25%); None if previous is 0/None."""
     if current is None or previous is None or previous == 0:
         return None
+    if not (math.isfinite(current) and math.isfinite(previous)):
+        return None
     return (current - previous) / abs(previous)
 
 

@@ -155,41 +155,44 @@ class Metrics:
     @classmethod
     def from_record(cls, record: AnalyticsRecord) -> Metrics:
         """One API record as one day of metrics."""
+        common: dict[str, Any] = {
+            "days": 1,
+            "new_users": record.newUsers,
+            "returning_users": record.returningUsers,
+            "sessions": record.sessions,
+            "user_messages": record.userMessages,
+            "bot_messages": record.botMessages,
+            "events": record.events,
+            "event_types": dict(record.eventTypes),
+            "custom_events": dict(record.customEvents),
+        }
         llm = record.llm
-        base = cls(
-            days=1,
-            new_users=record.newUsers,
-            returning_users=record.returningUsers,
-            sessions=record.sessions,
-            user_messages=record.userMessages,
-            bot_messages=record.botMessages,
-            events=record.events,
-            event_types=dict(record.eventTypes),
-            custom_events=dict(record.customEvents),
+        if llm is None:
+            return cls(**common)
+        # Tokens, errors and cost are kept even with zero calls: money never disappears.
+        common.update(
+            llm_errors=llm.errors,
+            input_tokens=llm.inputTokens,
+            output_tokens=llm.outputTokens,
+            cost_sum=llm.cost.sum,
         )
-        if llm is None or llm.calls == 0:
-            # No calls: an all-zero llm block carries no latency/cost distribution.
-            return cls(**{**base.as_dict(), "llm_errors": llm.errors if llm else 0})
         n = llm.calls
-        lat = llm.latency
+        if n == 0:
+            # No calls: an all-zero distribution is not a latency of 0 ms.
+            return cls(**common)
+        lat, tps = llm.latency, llm.tokensPerSecond
         return cls(
-            **{
-                **base.as_dict(),
-                "llm_calls": n,
-                "llm_errors": llm.errors,
-                "input_tokens": llm.inputTokens,
-                "output_tokens": llm.outputTokens,
-                "latency_sum": lat.mean * n,
-                "latency_sumsq": (lat.sd**2 + lat.mean**2) * n,
-                "latency_min": lat.min,
-                "latency_max": lat.max,
-                "tps_sum": llm.tokensPerSecond.mean * n,
-                "tps_min": llm.tokensPerSecond.min,
-                "tps_max": llm.tokensPerSecond.max,
-                "cost_sum": llm.cost.sum,
-                "cost_min": llm.cost.min,
-                "cost_max": llm.cost.max,
-            }
+            **common,
+            llm_calls=n,
+            latency_sum=lat.mean * n,
+            latency_sumsq=(lat.sd**2 + lat.mean**2) * n,
+            latency_min=lat.min,
+            latency_max=lat.max,
+            tps_sum=tps.mean * n,
+            tps_min=tps.min,
+            tps_max=tps.max,
+            cost_min=llm.cost.min,
+            cost_max=llm.cost.max,
         )
 
     def as_dict(self) -> dict[str, Any]:

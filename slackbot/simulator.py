@@ -96,6 +96,11 @@ class Simulator:
         return self._clock().astimezone(UTC)
 
     @property
+    def token(self) -> str:
+        """The Personal Access Token the simulator accepts (a fake one, safe to print)."""
+        return self._token
+
+    @property
     def bots(self) -> list[BotInfo]:
         """The workspace's bots as ``listBots`` describes them."""
         return [BotInfo.model_validate(b.to_api()) for b in self.workspace.bots]

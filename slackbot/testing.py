@@ -162,6 +162,16 @@ class FakeSlack:
         """Block until at least ``count`` responses arrived; TimeoutError after ``timeout``."""
         return self._wait(lambda: self._responses, count, timeout, "response_url POSTs")
 
+    def wait_for_response(self, response_id: str, *, timeout: float = 5.0) -> ResponseCall:
+        """The first POST to one response_url sink, waiting up to ``timeout`` for it."""
+        found: list[ResponseCall] = self._wait(
+            lambda: [r for r in self._responses if r.id == response_id],
+            1,
+            timeout,
+            f"POSTs to response_url {response_id!r}",
+        )
+        return found[0]
+
     def wait_for_calls(
         self, method: str, count: int = 1, *, timeout: float = 5.0
     ) -> list[SlackCall]:

@@ -10,6 +10,7 @@ import itertools
 import json
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -82,7 +83,9 @@ class Harness:
             response_url=self.slack.url_for_response(response_id),
             **kw,
         )
-        return self.http.post(f"{self.url}/slack/events", content=body, headers=headers), response_id
+        return self.http.post(
+            f"{self.url}/slack/events", content=body, headers=headers
+        ), response_id
 
     def command(self, text: str, **kw: Any) -> ResponseCall:
         """Send ``/botstats text`` and wait for its one reply at the response_url sink."""
@@ -94,9 +97,7 @@ class Harness:
 
 def wait_reply(slack: FakeSlack, response_id: str, timeout: float = 10.0) -> ResponseCall:
     """The first POST to one response_url sink, waiting for it."""
-    slack._wait(
-        lambda: [r for r in slack._responses if r.id == response_id], 1, timeout, "replies"
-    )
+    slack._wait(lambda: [r for r in slack._responses if r.id == response_id], 1, timeout, "replies")
     return slack.responses_for(response_id)[0]
 
 
@@ -126,18 +127,25 @@ def make_settings(sim: Simulator, slack: FakeSlack, db: Path, **overrides: Any) 
     return load_settings(env_file=None, **values)
 
 
-@pytest.fixture
-def harness_factory(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Any]:
-    """Builds harnesses (settings overrides as keywords); everything is stopped afterwards."""
-    clear_env(monkeypatch)
+@contextmanager
+def running(tmp_dir: Path, **options: Any) -> Iterator[Any]:
+    """A ``make(**options)`` that builds harnesses in ``tmp_dir``; all stopped on exit.
+
+    Options: ``latency`` and ``slow_seconds`` (simulator), ``max_pending`` (work slots),
+    anything else is a Settings field (``botstats_admins="U0ADMIN01"``).
+    """
     built: list[tuple[Harness, ThreadPoolExecutor, BotpressClient]] = []
 
-    def make(*, latency: float = 0.0, slow_seconds: float = 3.0, **overrides: Any) -> Harness:
+    def make(
+        *,
+        latency: float = 0.0,
+        slow_seconds: float = 3.0,
+        max_pending: int = 64,
+        **overrides: Any,
+    ) -> Harness:
         sim = Simulator(latency=latency, slow_seconds=slow_seconds).start()
         slack = FakeSlack().start()
-        db = tmp_path / f"botstats-{len(built)}.db"
+        db = tmp_dir / f"botstats-{len(built)}.db"
         settings = make_settings(sim, slack, db, **overrides)
         store = Store(db)
         client = BotpressClient(
@@ -151,14 +159,14 @@ def harness_factory(
         service = Service(store=store, client=client, aliases=settings.bot_aliases)
         telemetry = Telemetry(botpress=client)
         pool = ThreadPoolExecutor(4, thread_name_prefix="test-work")
-        web_client = WebClient(token=BOT_TOKEN, base_url=slack.api_url)
         app = build_app(
             settings,
             service,
-            client=web_client,
+            client=WebClient(token=BOT_TOKEN, base_url=slack.api_url),
             executor=pool,
             telemetry=telemetry,
             sleep=lambda seconds: None,
+            max_pending=max_pending,
         )
         web = create_web_app(app, store=store, telemetry=telemetry)
         server = ServerThread(web).start()
@@ -166,19 +174,38 @@ def harness_factory(
         built.append((harness, pool, client))
         return harness
 
-    yield make
-    for harness, pool, client in built:
-        harness.server.stop()
-        pool.shutdown(wait=True)
-        harness.http.close()
-        harness.slack.stop()
-        harness.sim.stop()
-        client.close()
-        harness.store.close()
+    try:
+        yield make
+    finally:
+        for harness, pool, client in built:
+            harness.server.stop()
+            pool.shutdown(wait=True)
+            harness.http.close()
+            harness.slack.stop()
+            harness.sim.stop()
+            client.close()
+            harness.store.close()
+
+
+@pytest.fixture
+def harness_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """Builds harnesses with options (see ``running``); everything is stopped afterwards."""
+    clear_env(monkeypatch)
+    with running(tmp_path) as make:
+        yield make
 
 
 @pytest.fixture
 def harness(harness_factory: Any) -> Harness:
-    """One app with default settings (no admins: anyone may change settings)."""
+    """A fresh app with default settings (no admins: anyone may change settings)."""
     built: Harness = harness_factory()
     return built
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Harness]:
+    """One app for a whole module of tests that only read, or write distinct channels."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        clear_env(monkeypatch)
+        with running(tmp_path_factory.mktemp("shared")) as make:
+            yield make()

@@ -105,13 +105,6 @@ def test_change(current: float | None, previous: float | None, versus: str, expe
     assert fmt.change(current, previous, versus) == expected
 
 
-def test_relative_change() -> None:
-    """The relative change is None without a non-zero base."""
-    assert fmt.relative_change(120, 100) == pytest.approx(0.2)
-    assert fmt.relative_change(1, 0) is None
-    assert fmt.relative_change(None, 1) is None
-
-
 def test_trend_tone_follows_good_direction() -> None:
     """Cost going up is bad, sessions going up is good, neutral metrics stay uncoloured."""
     cost_up = fmt.trend(120, 100, "costUsd")

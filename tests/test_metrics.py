@@ -251,6 +251,14 @@ def test_zero_call_days_give_none_means_and_do_not_pull_extremes_to_zero() -> No
     assert total.latency_mean == pytest.approx(80.0)
 
 
+def test_cost_and_errors_with_zero_calls_are_kept() -> None:
+    """A bucket reporting cost or errors with zero calls still counts them: money never vanishes."""
+    odd = day("2026-05-01", llm={**llm_block(0, cost=0.25), "errors": 2})
+    assert odd.cost_sum == 0.25
+    assert odd.llm_errors == 2
+    assert odd.cost_per_call is None
+
+
 def test_error_rate() -> None:
     """Error rate is errors over calls, and None (not 0) when there were no calls."""
     assert Metrics().error_rate is None
@@ -309,7 +317,7 @@ def test_totals_equal_sums_over_days_and_records(raws: list[dict[str, Any]]) -> 
     calls = sum(b["calls"] for b in llms)
     assert total.llm_calls == calls
     assert total.llm_errors == sum(b["errors"] for b in llms)
-    assert total.cost_sum == pytest.approx(sum(b["cost"]["sum"] for b in llms if b["calls"]))
+    assert total.cost_sum == pytest.approx(sum(b["cost"]["sum"] for b in llms))
     for name in "abc":
         assert total.event_types.get(name, 0) == sum(r["eventTypes"].get(name, 0) for r in raws)
     busy = [b for b in llms if b["calls"]]

@@ -19,34 +19,42 @@ NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
 KEYS = [f"digest:C{n % 7}:all:2026-W{n:03d}" for n in range(200)]
 ROOT = Path(__file__).resolve().parents[1]
 
-# Two steps, each started by a line on stdin so both processes start it together: open the
-# not yet created database (racing through creation and migration), then claim every key
-# from 4 threads.
+ROUNDS = 10
+# Each step starts on a line from stdin, so both processes start it together: first open the
+# not yet created database (racing through creation and migration), then ROUNDS rounds of
+# 4 threads claiming the same keys (rounds keep the processes in step, so they contend).
 CLAIMER = """
 import json, sys, threading
 from datetime import datetime
 from slackbot.store import Store
 
 path, now, keys = sys.argv[1], datetime.fromisoformat(sys.argv[2]), json.loads(sys.argv[3])
-print("ready", flush=True)
-sys.stdin.readline()
+rounds = int(sys.argv[4])
+
+def step():
+    print("ready", flush=True)
+    sys.stdin.readline()
+
+step()
 store = Store(path, busy_timeout=30)
-print("opened", flush=True)
-sys.stdin.readline()
-start = threading.Barrier(4)
 won = []
 
-def claim():
+def claim(chunk, start):
     start.wait()
-    for key in keys:
+    for key in chunk:
         if store.claim_run(key, kind="digest", channel="C1", now=now):
             won.append(key)
 
-threads = [threading.Thread(target=claim) for _ in range(4)]
-for t in threads:
-    t.start()
-for t in threads:
-    t.join()
+size = len(keys) // rounds
+for n in range(rounds):
+    step()
+    start = threading.Barrier(4)
+    chunk = keys[n * size:(n + 1) * size]
+    threads = [threading.Thread(target=claim, args=(chunk, start)) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
 print(json.dumps(won), flush=True)
 """
 
@@ -81,14 +89,22 @@ def test_two_processes_claim_each_key_exactly_once(tmp_path: Path) -> None:
     """Two processes (4 threads each) racing on a fresh file migrate once and split the keys."""
     path = tmp_path / "botstats.db"
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    args = [sys.executable, "-c", CLAIMER, str(path), NOW.isoformat(), json.dumps(KEYS)]
+    args = [
+        sys.executable,
+        "-c",
+        CLAIMER,
+        str(path),
+        NOW.isoformat(),
+        json.dumps(KEYS),
+        str(ROUNDS),
+    ]
     procs = [
         subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
         for _ in range(2)
     ]
-    for step in ("ready", "opened"):
+    for _ in range(1 + ROUNDS):
         for proc in procs:
-            assert proc.stdout is not None and proc.stdout.readline().strip() == step
+            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")
@@ -97,7 +113,6 @@ def test_two_processes_claim_each_key_exactly_once(tmp_path: Path) -> None:
     assert [proc.returncode for proc in procs] == [0, 0]
     won = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
     assert sorted(won[0] + won[1]) == sorted(KEYS)
-    print(f"keys won per process: {[len(w) for w in won]}")
     with Store(path) as store:
         assert len(store.runs()) == len(KEYS)
         with store.read() as db:
