@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from slack_harness import CHANNEL, Harness, harness, harness_factory, shared, wait_reply
+from slack_harness import CHANNEL, USER, Harness, harness, harness_factory, shared, wait_reply
 
 from slackbot.blocks_summary import bot_title, period_title
 from slackbot.periods import parse_period
@@ -123,12 +123,8 @@ def test_all_lists_bots_sorted_by_cost(shared: Harness) -> None:
     """`/botstats all` shows every bot side by side, highest cost first."""
     reply = shared.command("all last-week")
     assert header_text(reply.body) == "All bots · last week"
-    text = "\n".join(
-        str(b["text"]["text"]) for b in reply.body["blocks"] if b["type"] == "section"
-    )
-    names = sorted(
-        (b.name for b in shared.sim.bots), key=lambda name: text.find(f"*{name}*")
-    )
+    text = "\n".join(str(b["text"]["text"]) for b in reply.body["blocks"] if b["type"] == "section")
+    names = sorted((b.name for b in shared.sim.bots), key=lambda name: text.find(f"*{name}*"))
     now = datetime.now(UTC)
     period = parse_period("last-week", now=now)
     costs = {
@@ -159,14 +155,15 @@ def test_subscribe_unsubscribe_and_list(shared: Harness) -> None:
     assert "daily digest" in reply.body["text"]
     bot = bot_named(shared, "Support Assistant")
     stored = shared.store.subscriptions(here)
-    assert [(s.target, s.cadence, s.created_by) for s in stored] == [(bot.id, "daily", "U0TESTUSER")]
+    assert [(s.target, s.cadence, s.created_by) for s in stored] == [(bot.id, "daily", USER)]
     shared.command("subscribe all <#C0SUBOPS1|ops>", channel_id=here)
     assert [(s.target, s.cadence) for s in shared.store.subscriptions("C0SUBOPS1")] == [
         ("all", "weekly")
     ]
     listing = shared.command("subscriptions")
     listed = str(listing.body["blocks"])
-    assert "<#C0SUBHERE1>" in listed and "<#C0SUBOPS1>" in listed
+    assert "<#C0SUBHERE1>" in listed
+    assert "<#C0SUBOPS1>" in listed
     assert "Support Assistant" in listed
     shared.command("unsubscribe support", channel_id=here)
     assert shared.store.subscriptions(here) == []
@@ -180,7 +177,8 @@ def test_alerts_on_off_status(shared: Harness) -> None:
     shared.command("alerts on", channel_id=here)
     assert shared.store.alerts_enabled(here) is True
     status = shared.command("alerts status", channel_id=here)
-    assert "on" in status.body["text"] and "<#C0ALERTS01>" in str(status.body["blocks"])
+    assert "on" in status.body["text"]
+    assert "<#C0ALERTS01>" in str(status.body["blocks"])
     shared.command("alerts off <#C0ALERTS01|alerts>", channel_id=CHANNEL)
     assert shared.store.alerts_enabled(here) is False
     assert "off" in shared.command("alerts", channel_id=here).body["text"]

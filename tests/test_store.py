@@ -157,7 +157,9 @@ def test_covered_day_without_row_is_fetched_no_data(store: Store) -> None:
 
 def test_save_days_replaces_the_range_and_ignores_days_outside(store: Store) -> None:
     """Re-fetching a range drops rows Botpress no longer returns; days outside are not stored."""
-    store.save_days("b1", day(0), day(2), {d: sample(i) for i, d in enumerate([day(0), day(1)])}, fetched_at=NOW)
+    store.save_days(
+        "b1", day(0), day(2), {d: sample(i) for i, d in enumerate([day(0), day(1)])}, fetched_at=NOW
+    )
     later = NOW + timedelta(hours=1)
     written = store.save_days(
         "b1", day(1), day(2), {day(2): sample(5), day(9): sample(9)}, fetched_at=later
