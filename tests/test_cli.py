@@ -84,8 +84,8 @@ def test_report_json_has_the_design_shape_and_exact_totals(
     today = datetime.now(UTC).date()
     assert doc["period"]["first"] == str(today - timedelta(days=7))
     assert doc["period"]["last"] == str(today - timedelta(days=1))
-    assert REPORT_KEYS <= set(doc["totals"])
-    assert REPORT_KEYS <= set(doc["previous"])
+    assert set(doc["totals"]) >= REPORT_KEYS
+    assert set(doc["previous"]) >= REPORT_KEYS
     first = datetime.now(UTC) - timedelta(days=7)
     assert doc["totals"]["sessions"] == expected_sessions(sim, bot.id, first, 7)
     previous_first = first - timedelta(days=7)
