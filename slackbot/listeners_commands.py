@@ -13,14 +13,17 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk.webhook import WebhookResponse
 
 from slackbot.blocks import Message
 from slackbot.replies import UNEXPECTED, Reply
 from slackbot.service import utc_now
 from slackbot.slack_context import RECEIVED_AT, SlackDeps
+from slackbot.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
 
@@ -78,11 +81,27 @@ def answer(
         log.exception("building the /botstats reply failed")
         reply = Reply(Message(UNEXPECTED, []), subcommand="unknown", outcome="error")
     deps.telemetry.commands.labels(reply.subcommand, reply.outcome).inc()
-    if deliver(deps, respond, reply.message, public=reply.public):
+    delivered = deliver(
+        respond,
+        reply.message,
+        public=reply.public,
+        telemetry=deps.telemetry,
+        sleep=deps.sleep,
+        retry_delay=deps.respond_retry_delay,
+    )
+    if delivered:
         deps.telemetry.reply_seconds.observe(time.perf_counter() - received)
 
 
-def deliver(deps: SlackDeps, respond: Respond, message: Message, *, public: bool) -> bool:
+def deliver(
+    respond: Callable[..., WebhookResponse],
+    message: Message,
+    *,
+    public: bool,
+    telemetry: Telemetry,
+    sleep: Callable[[float], None] = time.sleep,
+    retry_delay: float = 0.5,
+) -> bool:
     """Send ``message`` to response_url; check the answer, retry once, log and count failures.
 
     ``respond()`` returns a WebhookResponse rather than raising on HTTP errors, so the
@@ -99,7 +118,7 @@ def deliver(deps: SlackDeps, respond: Respond, message: Message, *, public: bool
             problem, retry = f"{type(exc).__name__}: {exc}", True
         else:
             if response.status_code == 200:
-                deps.telemetry.deliveries.labels("respond", "ok").inc()
+                telemetry.deliveries.labels("respond", "ok").inc()
                 return True
             problem = f"HTTP {response.status_code} {str(response.body)[:200]!r}"
             retry = response.status_code >= 500 or (response.status_code != 404 and bool(blocks))
@@ -107,9 +126,9 @@ def deliver(deps: SlackDeps, respond: Respond, message: Message, *, public: bool
                 blocks = None
         if attempt == 1 and retry:
             log.warning("Slack did not take the /botstats reply (%s); retrying once", problem)
-            deps.sleep(deps.respond_retry_delay)
+            sleep(retry_delay)
             continue
         break
     log.error("The /botstats reply could not be delivered to Slack's response_url (%s)", problem)
-    deps.telemetry.deliveries.labels("respond", "failed").inc()
+    telemetry.deliveries.labels("respond", "failed").inc()
     return False

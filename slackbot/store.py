@@ -42,6 +42,10 @@ _DAY_COLUMNS = ("bot_id", "day", *_SCALAR_COLUMNS, "event_types", "custom_events
 _INSERT_DAY = "INSERT INTO daily_metrics ({}) VALUES ({})".format(  # noqa: S608
     ", ".join(_DAY_COLUMNS), ", ".join("?" for _ in _DAY_COLUMNS)
 )
+_SELECT_DAYS = "SELECT {} FROM daily_metrics {}".format(  # noqa: S608
+    ", ".join(_DAY_COLUMNS),
+    "WHERE bot_id IN (SELECT value FROM json_each(?)) AND day BETWEEN ? AND ? ORDER BY bot_id, day",
+)
 _UPSERT_COVERAGE = (
     "INSERT INTO coverage (bot_id, day, fetched_at) VALUES (?, ?, ?) "
     "ON CONFLICT (bot_id, day) DO UPDATE SET fetched_at = excluded.fetched_at"
@@ -82,14 +86,15 @@ def metrics_values(bot_id: str, day: date, metrics: Metrics, fetched_at: str) ->
     )
 
 
-def row_metrics(row: Mapping[str, Any]) -> Metrics:
-    """A ``daily_metrics`` row as Metrics (exactly what was saved)."""
-    values = {column: row[column] for column in _SCALAR_COLUMNS}
-    return Metrics(
-        **values,
-        event_types=json.loads(row["event_types"]),
-        custom_events=json.loads(row["custom_events"]),
-    )
+def _load_map(text: str) -> dict[str, float]:
+    return {} if text == "{}" else dict(json.loads(text))
+
+
+def row_metrics(row: Sequence[Any]) -> Metrics:
+    """A ``daily_metrics`` row in ``_DAY_COLUMNS`` order as Metrics (exactly what was saved)."""
+    scalars = dict(zip(_SCALAR_COLUMNS, row[2 : 2 + len(_SCALAR_COLUMNS)], strict=True))
+    events, custom = row[2 + len(_SCALAR_COLUMNS) : 4 + len(_SCALAR_COLUMNS)]
+    return Metrics(**scalars, event_types=_load_map(events), custom_events=_load_map(custom))
 
 
 class Store(RunsMixin, ChannelsMixin, AlertsMixin):
@@ -201,16 +206,11 @@ class Store(RunsMixin, ChannelsMixin, AlertsMixin):
         """Stored days with data in [first, last] of many bots, in one query."""
         if not bot_ids:
             return {}
-        sql = (
-            "SELECT * FROM daily_metrics WHERE bot_id IN (SELECT value FROM json_each(?)) "
-            "AND day BETWEEN ? AND ? ORDER BY bot_id, day"
-        )
+        params = [json.dumps(list(bot_ids)), first.isoformat(), last.isoformat()]
         out: dict[str, dict[date, Metrics]] = {}
         with self._conn.read() as db:
-            for row in db.query(
-                sql, [json.dumps(list(bot_ids)), first.isoformat(), last.isoformat()]
-            ):
-                out.setdefault(row["bot_id"], {})[parse_day(row["day"])] = row_metrics(row)
+            for row in db.execute(_SELECT_DAYS, params).fetchall():
+                out.setdefault(row[0], {})[parse_day(row[1])] = row_metrics(row)
         return out
 
     def covered_days(self, bot_id: str, first: date, last: date) -> set[date]:

@@ -77,13 +77,13 @@ CREATE TABLE daily_metrics (
     {_metric_columns_sql()},
     fetched_at TEXT NOT NULL,
     PRIMARY KEY (bot_id, day)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE TABLE coverage (
     bot_id TEXT NOT NULL {_BOT_FK},
     day TEXT NOT NULL,
     fetched_at TEXT NOT NULL,
     PRIMARY KEY (bot_id, day)
-) STRICT;
+) STRICT, WITHOUT ROWID;
 CREATE TABLE baselines (
     bot_id TEXT NOT NULL {_BOT_FK},
     metric TEXT NOT NULL,

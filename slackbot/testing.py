@@ -67,6 +67,7 @@ class FakeSlack:
         self._calls: list[SlackCall] = []
         self._responses: list[ResponseCall] = []
         self._faults: dict[str, _Fault] = {}
+        self._response_faults: list[int] = []
         self._ts = 0
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
@@ -136,6 +137,11 @@ class FakeSlack:
         """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
         with self._cond:
             self._faults[method] = _Fault(times, 200, {"ok": False, "error": error})
+
+    def fail_responses(self, status: int, *, times: int = 1) -> None:
+        """Answer the next ``times`` response_url POSTs with ``status``, then as usual."""
+        with self._cond:
+            self._response_faults.extend([status] * times)
 
     # --- what was received ------------------------------------------------------------
     @property
@@ -242,7 +248,7 @@ class FakeSlack:
     def handle_response(self, response_id: str, body: JsonDict) -> int:
         """Record one POST to a response_url sink; the status to answer."""
         with self._cond:
-            status = self.respond_status
+            status = self._response_faults.pop(0) if self._response_faults else self.respond_status
             self._responses.append(ResponseCall(response_id, body, status))
             self._cond.notify_all()
         return status
@@ -346,14 +352,24 @@ def signed_command_request(
         ("trigger_id", f"{int(time.time())}.1234.abcdef0123456789"),
     ]
     body = urlencode(fields).encode()
+    return body, signed_headers(secret, body, timestamp=timestamp)
+
+
+def signed_headers(
+    secret: str,
+    body: bytes,
+    *,
+    content_type: str = "application/x-www-form-urlencoded",
+    timestamp: int | None = None,
+) -> dict[str, str]:
+    """The headers Slack sends with ``body``: content type, timestamp and ``v0=`` signature."""
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body) or ""
-    headers = {
-        "Content-Type": "application/x-www-form-urlencoded",
+    return {
+        "Content-Type": content_type,
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature,
     }
-    return body, headers
 
 
 def free_port(host: str = "127.0.0.1") -> int:

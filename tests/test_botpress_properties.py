@@ -153,9 +153,9 @@ def test_schema_valid_responses_parse_and_days_sum_to_the_period(
     llms = [r["llm"] for r in inside if "llm" in r]
     assert sum(m.llm_calls for m in days.values()) == sum(x["calls"] for x in llms)
     assert sum(m.llm_errors for m in days.values()) == sum(x["errors"] for x in llms)
-    # Metrics counts tokens and cost only for records with calls (models.Metrics.from_record).
-    called = [x for x in llms if x["calls"] > 0]
-    assert sum(m.input_tokens for m in days.values()) == sum(x["inputTokens"] for x in called)
+    for key, attr in {"inputTokens": "input_tokens", "outputTokens": "output_tokens"}.items():
+        assert sum(getattr(m, attr) for m in days.values()) == sum(x[key] for x in llms), key
+    # Cost is money: it is summed even for a record that reports zero calls.
     assert sum(m.cost_sum for m in days.values()) == pytest.approx(
-        sum(x["cost"]["sum"] for x in called), rel=1e-9, abs=1e-3
+        sum(x["cost"]["sum"] for x in llms), rel=1e-9, abs=1e-3
     )

@@ -3,14 +3,25 @@
 from __future__ import annotations
 
 import ast
+import functools
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from slack_bolt import App
+from slack_harness import BOT_TOKEN, ENV, SECRET
 from slack_sdk import WebClient
+
+from slackbot.botpress import BotpressClient
+from slackbot.config import load_settings
+from slackbot.service import Service
+from slackbot.slack_app import build_app
+from slackbot.store import Store
+from slackbot.testing import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "slackbot"
@@ -106,10 +117,11 @@ def manifest() -> dict[str, Any]:
     return data
 
 
-def modules() -> Iterator[tuple[Path, ast.Module]]:
-    """Every module of the package, parsed."""
-    for path in sorted(PACKAGE.rglob("*.py")):
-        yield path, ast.parse(path.read_text(), filename=str(path))
+@functools.cache
+def modules() -> tuple[tuple[Path, ast.Module], ...]:
+    """Every module of the package, parsed (once per test run)."""
+    paths = sorted(PACKAGE.rglob("*.py"))
+    return tuple((path, ast.parse(path.read_text(), filename=str(path))) for path in paths)
 
 
 def string_constants() -> dict[str, str]:
@@ -157,7 +169,8 @@ def listener_key(call: ast.Call, kind: str, constants: dict[str, str]) -> str | 
     return None
 
 
-def registered_listeners() -> list[Listener]:
+@functools.cache
+def registered_listeners() -> tuple[Listener, ...]:
     """Every ``<...app>.command/event/message/...(...)`` registration in the package."""
     constants = string_constants()
     found: list[Listener] = []
@@ -170,7 +183,7 @@ def registered_listeners() -> list[Listener]:
                 continue
             where = f"{path.relative_to(ROOT)}:{node.lineno}"
             found.append(Listener(kind, listener_key(node, kind, constants), where))
-    return found
+    return tuple(found)
 
 
 def web_api_calls() -> dict[str, str]:
@@ -358,3 +371,90 @@ def test_home_tab_matches_the_code(manifest: dict[str, Any]) -> None:
     home = manifest["features"]["app_home"]
     publishes_home = "app_home_opened" in code_event_types()
     assert home["home_tab_enabled"] is publishes_home
+
+
+@pytest.fixture(scope="module")
+def bolt_app(tmp_path_factory: pytest.TempPathFactory) -> Iterator[App]:
+    """The real Bolt app, built by ``build_app`` as the Slack tests build it (fake Slack API)."""
+    db = tmp_path_factory.mktemp("manifest") / "botstats.db"
+    with pytest.MonkeyPatch.context() as monkeypatch, FakeSlack() as slack:
+        for name in ENV:
+            monkeypatch.delenv(name, raising=False)
+        settings = load_settings(
+            env_file=None,
+            slack_bot_token=BOT_TOKEN,
+            slack_signing_secret=SECRET,
+            slack_api_url=slack.api_url,
+            botpress_token="unused",
+            botpress_workspace_id="unused",
+            botstats_db=db,
+        )
+        store = Store(db)
+        # Never called: building the app talks to Slack (auth.test) only.
+        client = BotpressClient(
+            token="unused", workspace_id="unused", base_url="http://127.0.0.1:9"
+        )
+        pool = ThreadPoolExecutor(1)
+        try:
+            yield build_app(
+                settings,
+                Service(store=store, client=client),
+                client=WebClient(token=BOT_TOKEN, base_url=slack.api_url),
+                executor=pool,
+            )
+        finally:
+            pool.shutdown(wait=True)
+            client.close()
+            store.close()
+
+
+def bolt_matches(app: App) -> set[tuple[str, str]]:
+    """(kind, key) of every built-in matcher of the app's listeners, read from Bolt itself.
+
+    Bolt keeps the string a listener matches in the closure of its matcher function
+    (``command.<locals>.func`` holds ``command``): private, but pinned by uv.lock.
+    """
+    found: set[tuple[str, str]] = set()
+    for listener in app._listeners:
+        for matcher in listener.matchers:
+            func = getattr(matcher, "func", None)
+            if func is None or func.__closure__ is None:
+                continue
+            kind = func.__qualname__.split(".")[0]
+            cells = dict(
+                zip(
+                    func.__code__.co_freevars,
+                    (c.cell_contents for c in func.__closure__),
+                    strict=True,
+                )
+            )
+            if kind == "command":
+                found.add(("command", cells["command"]))
+            elif kind == "event":
+                spec = cells.get("event_type", cells.get("constraints"))
+                event_type = spec.get("type") if isinstance(spec, dict) else spec
+                found.add(("event", str(event_type)))
+            elif kind == "message_event":
+                found.add(("event", "message"))
+            else:
+                found.add((kind, str(cells.get("callback_id") or cells.get("constraints"))))
+    return found
+
+
+def test_bolt_app_commands_are_the_manifest_commands(
+    bolt_app: App, manifest: dict[str, Any]
+) -> None:
+    """The commands the built app answers are exactly the manifest's slash commands."""
+    registered = {key for kind, key in bolt_matches(bolt_app) if kind == "command"}
+    assert registered == {c["command"] for c in manifest["features"]["slash_commands"]}
+
+
+def test_bolt_app_events_are_the_manifest_bot_events(
+    bolt_app: App, manifest: dict[str, Any]
+) -> None:
+    """The events the built app listens to are exactly the manifest's bot events."""
+    listened = {key for kind, key in bolt_matches(bolt_app) if kind == "event"}
+    subscribed = {e.split(".")[0] for e in bot_events(manifest)}
+    assert listened == subscribed
+    # The source scan the other checks rely on sees the same events.
+    assert listened == code_event_types()

@@ -142,7 +142,8 @@ def test_metrics_round_trip_exactly(store: Store) -> None:
     assert store.save_days("b1", day(0), day(3), days, fetched_at=NOW) == 3
     loaded = store.load_days("b1", day(0), day(3))
     assert loaded == days
-    assert loaded[day(1)].latency_min is None and loaded[day(1)].cost_max is None
+    assert loaded[day(1)].latency_min is None
+    assert loaded[day(1)].cost_max is None
     assert loaded[day(3)].custom_events == {"checkout": 1.0 / 3.0}
     assert Metrics.total(loaded.values()) == Metrics.total(days.values())
 
@@ -201,7 +202,7 @@ def test_last_fetched_at_is_none_before_any_fetch(store: Store) -> None:
 
 
 def test_upsert_bots_tracks_and_untracks(store: Store) -> None:
-    """Bots are upserted as tracked; exclusive untracks the rest; a bot first seen in data is not."""
+    """Bots upsert as tracked; exclusive untracks the rest; a bot first seen in data is not."""
     store.save_days("b9", day(0), day(0), {}, fetched_at=NOW)
     assert store.bots() == [Bot("b1", "Support", "sup")]
     store.upsert_bots([Bot("b2", "Billing"), Bot("b1", "Support desk", None)])
@@ -370,7 +371,9 @@ def test_missing_directory(tmp_path: Path) -> None:
     with pytest.raises(StoreError) as caught:
         Store(path)
     message = str(caught.value)
-    assert str(path) in message and "does not exist" in message and "BOTSTATS_DB" in message
+    assert str(path) in message
+    assert "does not exist" in message
+    assert "BOTSTATS_DB" in message
     assert caught.value.path == str(path)
 
 
@@ -379,10 +382,10 @@ def _drop_file_permission_override() -> None:
     libc = ctypes.CDLL(None, use_errno=True)
 
     class Header(ctypes.Structure):
-        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]  # noqa: RUF012
+        _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
 
     class Data(ctypes.Structure):
-        _fields_ = [  # noqa: RUF012
+        _fields_ = [
             ("effective", ctypes.c_uint32),
             ("permitted", ctypes.c_uint32),
             ("inheritable", ctypes.c_uint32),
@@ -434,7 +437,9 @@ def test_read_only_directory(tmp_path: Path, existing: bool) -> None:
         pytest.skip("cannot drop root's permission override here")
     assert isinstance(error, StoreError)
     message = str(error)
-    assert str(path) in message and "read-only" in message and "BOTSTATS_DB" in message
+    assert str(path) in message
+    assert "read-only" in message
+    assert "BOTSTATS_DB" in message
 
 
 def test_file_that_is_not_sqlite(tmp_path: Path) -> None:
@@ -492,7 +497,8 @@ def test_locked_database_beyond_the_busy_timeout(tmp_path: Path) -> None:
     try:
         with pytest.raises(StoreError, match="locked") as caught:
             store.save_days("b1", day(1), day(1), {}, fetched_at=NOW)
-        assert str(path) in str(caught.value) and "0.05 s" in str(caught.value)
+        assert str(path) in str(caught.value)
+        assert "0.05 s" in str(caught.value)
         with pytest.raises(StoreError, match="locked"):
             store.claim_run("k", kind="digest", channel="C1", now=NOW)
         assert store.load_days("b1", day(0), day(1)) == {day(0): sample(0)}  # reads still work

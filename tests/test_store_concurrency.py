@@ -104,7 +104,8 @@ def test_two_processes_claim_each_key_exactly_once(tmp_path: Path) -> None:
     ]
     for _ in range(1 + ROUNDS):
         for proc in procs:
-            assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
+            assert proc.stdout is not None
+            assert proc.stdout.readline().strip() == "ready"
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")

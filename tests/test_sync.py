@@ -90,7 +90,8 @@ def test_first_sync_is_one_call_per_bot_and_stores_exactly(
 ) -> None:
     """A first sync makes one call per bot over the window and stores what the client returned."""
     report = sync_bots(client, store, bots, today=TODAY, days=30)
-    assert report.ok and (report.first, report.last) == (d(30), d(1))
+    assert report.ok
+    assert (report.first, report.last) == (d(30), d(1))
     assert calls(sim) == sorted((b.id, d(30), d(1)) for b in bots)
     assert [r.bot_id for r in report.bots] == [b.id for b in bots]
     assert all(r.calls == 1 and r.days_fetched == 30 for r in report.bots)
@@ -132,7 +133,8 @@ def test_gap_in_the_middle_is_fetched_with_one_call(
         (target, d(20), d(12)),
         (target, d(2), d(1)),
     ]
-    assert report.bots[0].calls == 2 and report.bots[0].days_fetched == 11
+    assert report.bots[0].calls == 2
+    assert report.bots[0].days_fetched == 11
     assert store.missing_ranges(target, d(30), d(1)) == []
 
 
@@ -154,7 +156,8 @@ def test_one_failing_bot_does_not_stop_the_others(
     report = sync_bots(client, store, [bots[0], ghost, *bots[1:]], today=TODAY, days=7)
     assert not report.ok
     assert [r.bot_id for r in report.failed] == [ghost.id]
-    assert report.failed[0].error is not None and "404" in report.failed[0].error
+    assert report.failed[0].error is not None
+    assert "404" in report.failed[0].error
     assert any(ghost.id in line for line in report.lines()[1:])
     assert all(store.missing_ranges(b.id, d(7), d(1)) == [] for b in bots)
     assert store.missing_ranges(ghost.id, d(7), d(1)) == [(d(7), d(1))]
@@ -206,7 +209,8 @@ def test_bots_are_synced_in_parallel_within_the_bound(store: Store) -> None:
     gate = Gate(parties=3)
     bots = [Bot(f"b{n}", f"Bot {n}") for n in range(9)]
     report = sync_bots(gate, store, bots, today=TODAY, days=5, workers=3)
-    assert report.ok and report.calls == 9
+    assert report.ok
+    assert report.calls == 9
     assert gate.peak == 3
 
 

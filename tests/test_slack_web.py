@@ -1,0 +1,367 @@
+"""The HTTP front and Slack plumbing: health, metrics, deliveries, retries, actions, events."""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+from urllib.error import URLError
+from urllib.parse import urlencode
+
+import httpx
+import pytest
+from slack_harness import (
+    BOT_TOKEN,
+    SECRET,
+    Harness,
+    clear_env,
+    harness,
+    harness_factory,
+    make_settings,
+    wait_reply,
+)
+from slack_sdk.errors import SlackApiError
+from slack_sdk.webhook import WebhookResponse
+
+from slackbot.blocks import help_message
+from slackbot.config import load_settings
+from slackbot.listeners_commands import BUSY, deliver
+from slackbot.simulator import Simulator
+from slackbot.slack_app import RetryAfterHandler, build_web_client, retry_after
+from slackbot.slack_context import Runner
+from slackbot.store import Store
+from slackbot.telemetry import Telemetry
+from slackbot.testing import FakeSlack, ServerThread, signed_headers
+from slackbot.web import create_web_app, required_settings, select_mode
+
+__all__ = ["harness", "harness_factory"]  # fixtures used by name
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``timeout``."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.005)
+
+
+def counter(telemetry: Telemetry, name: str, **labels: str) -> float:
+    """The current value of one labelled sample, 0 when absent."""
+    value = telemetry.registry.get_sample_value(name, labels)
+    return value or 0.0
+
+
+def post_signed(harness: Harness, body: bytes, content_type: str) -> Any:
+    """POST ``body`` to /slack/events signed with the app's secret."""
+    headers = signed_headers(SECRET, body, content_type=content_type)
+    return harness.http.post(f"{harness.url}/slack/events", content=body, headers=headers)
+
+
+def test_healthz_ok_when_the_database_answers(harness: Harness) -> None:
+    """/healthz is 200 with a JSON body while the store answers."""
+    response = harness.http.get(f"{harness.url}/healthz")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["db"] == "ok"
+    assert body["mode"] == "http"
+
+
+def test_healthz_503_when_the_database_is_gone(harness: Harness) -> None:
+    """/healthz is 503 with status error once the store no longer answers."""
+    harness.store.close()
+    response = harness.http.get(f"{harness.url}/healthz")
+    assert response.status_code == 503
+    assert response.json()["status"] == "error"
+    assert response.json()["db"] == "unavailable"
+
+
+def test_store_failure_is_a_friendly_reply(harness: Harness) -> None:
+    """A database that fails under a command gets the store's sentence, not silence."""
+    harness.store.close()
+    reply = harness.command("subscriptions")
+    assert "database" in reply.body["text"]
+    assert reply.body["response_type"] == "ephemeral"
+    assert "Traceback" not in json.dumps(reply.body)
+
+
+def test_metrics_is_prometheus_text(harness: Harness) -> None:
+    """/metrics serves the Prometheus text format, with Botpress counters read live."""
+    harness.command("support today")
+    response = harness.http.get(f"{harness.url}/metrics")
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("text/plain")
+    assert "# TYPE botstats_commands_total counter" in response.text
+    requests = counter(harness.telemetry, "botstats_botpress_requests_total")
+    assert requests == harness.service.client.request_count > 0
+    assert f"botstats_botpress_requests_total {requests}" in response.text
+
+
+def test_respond_failure_is_logged_retried_and_counted(
+    harness: Harness, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A response_url answering 500 is retried once, then logged and counted; never silent."""
+    caplog.set_level(logging.WARNING, logger="slackbot")
+    harness.slack.respond_status = 500
+    response, response_id = harness.post("help")
+    assert response.status_code == 200
+    tel = harness.telemetry
+    wait_until(
+        lambda: (
+            counter(tel, "botstats_slack_deliveries_total", kind="respond", outcome="failed") == 1
+        )
+    )
+    assert len(harness.slack.responses_for(response_id)) == 2
+    assert "could not be delivered" in caplog.text
+    assert "HTTP 500" in caplog.text
+    assert counter(tel, "botstats_slack_deliveries_total", kind="respond", outcome="ok") == 0
+
+
+def test_refused_blocks_are_resent_as_text(harness: Harness) -> None:
+    """When Slack refuses a reply with a 4xx, the text fallback alone is sent instead."""
+    harness.slack.fail_responses(400)
+    response, response_id = harness.post("help")
+    assert response.status_code == 200
+    harness.slack.wait_for_responses(2)
+    first, second = harness.slack.responses_for(response_id)
+    assert first.body["blocks"]
+    assert "blocks" not in second.body
+    assert second.body["text"] == first.body["text"]
+
+
+def test_a_full_pool_answers_busy_in_the_ack(harness_factory: Any) -> None:
+    """With no free work slot the ack itself says so; nothing is queued."""
+    full: Harness = harness_factory(max_pending=0)
+    response, _ = full.post("help")
+    assert response.status_code == 200
+    assert response.text == BUSY
+    assert (
+        counter(full.telemetry, "botstats_commands_total", subcommand="unknown", outcome="busy")
+        == 1
+    )
+    assert full.slack.responses == []
+
+
+def test_runner_bounds_the_work_in_flight() -> None:
+    """The runner refuses work past its bound and frees the slot when work ends."""
+    gate = threading.Event()
+    with ThreadPoolExecutor(2) as pool:
+        runner = Runner(pool, max_pending=1)
+        assert runner.submit(gate.wait)
+        assert not runner.submit(gate.wait)
+        gate.set()
+        wait_until(runner.reserve)
+
+
+def test_rate_limited_calls_are_retried_after_retry_after(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A 429 with Retry-After: 1 is retried once after sleeping 1 s (injected sleep)."""
+    clear_env(monkeypatch)
+    with FakeSlack() as slack:
+        settings = load_settings(
+            env_file=None, slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url
+        )
+        sleeps: list[float] = []
+        client = build_web_client(settings, sleep=sleeps.append)
+        slack.rate_limit("chat.postMessage", retry_after=1)
+        result = client.chat_postMessage(channel="C0DIGEST1", text="digest")
+        assert result["ok"] is True
+        assert sleeps == [1.0]
+        assert len(slack.calls_to("chat.postMessage")) == 2
+        assert slack.calls[0].headers["authorization"] == f"Bearer {BOT_TOKEN}"
+
+
+def test_too_long_retry_after_is_not_waited_for(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A Retry-After beyond the cap fails with `ratelimited` instead of blocking."""
+    clear_env(monkeypatch)
+    with FakeSlack() as slack:
+        settings = load_settings(
+            env_file=None, slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url
+        )
+        sleeps: list[float] = []
+        client = build_web_client(settings, sleep=sleeps.append)
+        slack.rate_limit("chat.postMessage", retry_after=600)
+        with pytest.raises(SlackApiError) as caught:
+            client.chat_postMessage(channel="C0DIGEST1", text="digest")
+        assert caught.value.response["error"] == "ratelimited"
+        assert sleeps == []
+
+
+def test_retry_after_header_forms() -> None:
+    """Retry-After is read in any case, as str or list; 1 s when absent or unreadable."""
+    assert retry_after({"Retry-After": ["7"]}) == 7.0
+    assert retry_after({"retry-after": "2"}) == 2.0
+    assert retry_after({}) == 1.0
+    assert retry_after({"Retry-After": "soon"}) == 1.0
+    assert RetryAfterHandler(sleep=lambda s: None).max_retry_count == 2
+
+
+def test_the_app_client_uses_slack_api_url_and_retries(harness: Harness) -> None:
+    """Bolt was built against SLACK_API_URL (auth.test reached the fake) with our retries."""
+    assert harness.slack.calls_to("auth.test")
+    built = build_web_client(harness.settings)
+    assert built.base_url == harness.slack.api_url
+    assert any(isinstance(h, RetryAfterHandler) for h in built.retry_handlers)
+
+
+def test_link_button_actions_are_acknowledged(harness: Harness) -> None:
+    """A click on a link button (Open in Botpress) gets a fast empty 200."""
+    payload = {
+        "type": "block_actions",
+        "team": {"id": "T0TEST"},
+        "user": {"id": "U0TESTUSER"},
+        "api_app_id": "A0BOTSTATS",
+        "trigger_id": "1.2.3",
+        "response_url": harness.slack.url_for_response("action"),
+        "actions": [
+            {"action_id": "open_in_botpress", "block_id": "b1", "type": "button", "action_ts": "1"}
+        ],
+    }
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    response = post_signed(harness, body, "application/x-www-form-urlencoded")
+    assert response.status_code == 200
+    assert response.content == b""
+    payload["actions"][0]["action_id"] = "something_else"  # type: ignore[index]
+    body = urlencode({"payload": json.dumps(payload)}).encode()
+    assert post_signed(harness, body, "application/x-www-form-urlencoded").status_code == 200
+
+
+def event_body(event: dict[str, Any]) -> bytes:
+    """An Events API callback around ``event``."""
+    return json.dumps(
+        {
+            "type": "event_callback",
+            "team_id": "T0TEST",
+            "api_app_id": "A0BOTSTATS",
+            "event": event,
+            "event_id": "Ev0TEST",
+            "event_time": int(time.time()),
+        }
+    ).encode()
+
+
+def test_app_home_shows_the_help(harness: Harness) -> None:
+    """Opening the Home tab publishes the help there, after the ack."""
+    body = event_body(
+        {"type": "app_home_opened", "user": "U0TESTUSER", "tab": "home", "event_ts": "1.0"}
+    )
+    response = post_signed(harness, body, "application/json")
+    assert response.status_code == 200
+    (call,) = harness.slack.wait_for_calls("views.publish")
+    assert call.body["user_id"] == "U0TESTUSER"
+    view = call.body["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    assert view["type"] == "home"
+    assert "/botstats" in json.dumps(view["blocks"])
+
+
+def test_app_home_failure_is_logged(harness: Harness, caplog: pytest.LogCaptureFixture) -> None:
+    """A refused views.publish is logged and counted."""
+    caplog.set_level(logging.ERROR, logger="slackbot")
+    harness.slack.fail("views.publish", "not_enabled")
+    body = event_body(
+        {"type": "app_home_opened", "user": "U0TESTUSER", "tab": "home", "event_ts": "1.0"}
+    )
+    assert post_signed(harness, body, "application/json").status_code == 200
+    tel = harness.telemetry
+    wait_until(
+        lambda: counter(tel, "botstats_slack_deliveries_total", kind="home", outcome="failed") == 1
+    )
+    assert "not_enabled" in caplog.text
+
+
+def test_url_verification_challenge(harness: Harness) -> None:
+    """Slack's request URL check gets its challenge back."""
+    body = json.dumps({"type": "url_verification", "challenge": "c4a11e9e", "token": "x"}).encode()
+    response = post_signed(harness, body, "application/json")
+    assert response.status_code == 200
+    assert "c4a11e9e" in response.text
+
+
+def test_socket_mode_is_selected_by_the_app_token(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SLACK_APP_TOKEN selects Socket Mode, which needs no signing secret."""
+    clear_env(monkeypatch)
+    socket = load_settings(env_file=None, slack_app_token="xapp-1-A0-123-abc")
+    http = load_settings(env_file=None)
+    assert select_mode(socket) == "socket"
+    assert select_mode(http) == "http"
+    assert "SLACK_SIGNING_SECRET" in required_settings("http")
+    assert "SLACK_SIGNING_SECRET" not in required_settings("socket")
+    assert "SLACK_APP_TOKEN" in required_settings("socket")
+
+
+def test_socket_mode_web_app_serves_only_health_and_metrics(tmp_path: Path) -> None:
+    """In Socket Mode the HTTP server answers /healthz and /metrics but no Slack route."""
+    with Store(tmp_path / "s.db") as store:
+        web = create_web_app(None, store=store, telemetry=Telemetry(), mode="socket")
+        with ServerThread(web) as server, httpx.Client(base_url=server.url) as client:
+            assert client.get("/healthz").json()["mode"] == "socket"
+            assert client.get("/metrics").status_code == 200
+            assert client.post("/slack/events", content=b"x").status_code == 404
+
+
+def test_unrelated_paths_are_404(harness: Harness) -> None:
+    """Only the three routes exist."""
+    assert harness.http.get(f"{harness.url}/").status_code == 404
+    assert harness.http.get(f"{harness.url}/slack/events").status_code == 405
+
+
+def test_a_response_url_that_never_answers_is_retried_logged_and_counted(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """respond() raising (connection refused) is retried once, then logged and counted."""
+    caplog.set_level(logging.WARNING, logger="slackbot")
+    telemetry = Telemetry()
+    attempts: list[dict[str, Any]] = []
+    sleeps: list[float] = []
+
+    def refused(**kwargs: Any) -> Any:
+        attempts.append(kwargs)
+        raise URLError(ConnectionRefusedError(111, "Connection refused"))
+
+    delivered = deliver(
+        refused, help_message(), public=True, telemetry=telemetry, sleep=sleeps.append
+    )
+    assert delivered is False
+    assert len(attempts) == 2
+    assert attempts[0]["response_type"] == "in_channel"
+    assert sleeps == [0.5]
+    assert "Connection refused" in caplog.text
+    assert (
+        counter(telemetry, "botstats_slack_deliveries_total", kind="respond", outcome="failed") == 1
+    )
+
+
+def test_an_expired_response_url_is_not_retried(caplog: pytest.LogCaptureFixture) -> None:
+    """A 404 from response_url (expired) is logged once, not retried."""
+    caplog.set_level(logging.ERROR, logger="slackbot")
+    telemetry = Telemetry()
+    answers: list[int] = []
+
+    def expired(**kwargs: Any) -> WebhookResponse:
+        answers.append(404)
+        return WebhookResponse(url="x", status_code=404, body="expired_url", headers={})
+
+    assert not deliver(expired, help_message(), public=False, telemetry=telemetry)
+    assert answers == [404]
+    assert "expired_url" in caplog.text
+
+
+def test_make_settings_points_everything_at_the_fakes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The harness settings name the fakes, so no test can reach real Slack or Botpress."""
+    clear_env(monkeypatch)
+    with Simulator() as sim, FakeSlack() as slack:
+        settings = make_settings(sim, slack, tmp_path / "x.db")
+        assert settings.slack_api_url.startswith("http://127.0.0.1:")
+        assert settings.botpress_api_url == sim.url
+        assert wait_reply  # imported helper stays in use across modules
