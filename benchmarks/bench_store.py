@@ -20,6 +20,7 @@ import sqlite3
 import tempfile
 import time
 from collections.abc import Callable
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -136,7 +137,7 @@ def main() -> None:
         assert history[bots[-1].id] == {
             d: m for d, m in data[bots[-1].id].items() if d >= recent[0]
         }
-        with sqlite3.connect(path) as conn:
+        with closing(sqlite3.connect(path)) as conn, conn:
             conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         store.close()
         size = path.stat().st_size

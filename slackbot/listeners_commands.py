@@ -114,8 +114,10 @@ def deliver(
     for attempt in (1, 2):
         try:
             response = respond(text=message.text, blocks=blocks, response_type=kind)
-        except Exception as exc:  # URLError, timeouts: Slack never answered
+        except OSError as exc:  # URLError, refused, timeouts: Slack never answered
             problem, retry = f"{type(exc).__name__}: {exc}", True
+        except Exception as exc:  # an unusable response_url: trying again cannot help
+            problem, retry = f"{type(exc).__name__}: {exc}", False
         else:
             if response.status_code == 200:
                 telemetry.deliveries.labels("respond", "ok").inc()

@@ -156,7 +156,7 @@ class Replies:
             message = self.handle(command, user_id=user_id, channel_id=channel_id, now=now)
             return Reply(message, bool(getattr(command, "public", False)), subcommand)
         except UsageError as exc:
-            log.info("/botstats usage error from %s: %s", user_id, exc.message)
+            log.info("/botstats usage error from %s: %s", user_id, exc.message.splitlines()[0])
             # The parser and the bot finder put user text in code spans, escaped.
             return Reply(error_message(exc.user_message), False, subcommand, "usage")
         except BotstatsError as exc:

@@ -99,6 +99,25 @@ def build_web_client(
     )
 
 
+class _DropTokenSkipped(logging.Filter):
+    """Drops Bolt's "`token` will be unused" warning.
+
+    Bolt reads SLACK_BOT_TOKEN from the environment whenever ``token`` is not passed, then
+    warns that the ``client`` we pass wins; that client carries the same token, so the
+    warning would only mislead whoever reads the log.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """False for that one warning."""
+        return "`token` will be unused" not in record.getMessage()
+
+
+def _quiet_token_warning() -> None:
+    bolt_logger = logging.getLogger("slack_bolt.App")
+    if not any(isinstance(f, _DropTokenSkipped) for f in bolt_logger.filters):
+        bolt_logger.addFilter(_DropTokenSkipped())
+
+
 def build_app(
     settings: Settings,
     service: Service,
@@ -119,14 +138,20 @@ def build_app(
     secret = (
         settings.slack_signing_secret.get_secret_value() if settings.slack_signing_secret else ""
     )
+    problems = []
+    if client is None and settings.slack_bot_token is None:
+        problems.append(SettingProblem("SLACK_BOT_TOKEN", "is required to run the Slack app"))
     if not secret and not socket_mode:
-        raise ConfigError([SettingProblem("SLACK_SIGNING_SECRET", "is required in HTTP mode")])
+        problems.append(SettingProblem("SLACK_SIGNING_SECRET", "is required in HTTP mode"))
+    if problems:
+        raise ConfigError(problems)
     pool = executor or ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="botstats-work")
     client = client or build_web_client(settings, sleep=sleep)
+    _quiet_token_warning()
     try:
         app = App(
             client=client,
-            signing_secret=secret or None,
+            signing_secret=secret,
             # Socket Mode payloads come over an authenticated websocket, unsigned.
             request_verification_enabled=not socket_mode,
             # ack() must be the HTTP response itself: see listeners_commands for why.

@@ -101,6 +101,13 @@ class Store(RunsMixin, ChannelsMixin, AlertsMixin):
     """botstats' SQLite database: open, migrated, safe to share between threads."""
 
     def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+        if str(path) in ("", ":memory:"):
+            raise StoreError(
+                f"botstats needs a database file, not {str(path)!r} (each thread opens its own "
+                "connection, and those cannot share an in-memory database); point BOTSTATS_DB "
+                "at a file.",
+                path=str(path),
+            )
         self._conn = Connections(path, busy_timeout=busy_timeout)
         self.path = self._conn.path
         if self.path.is_dir():

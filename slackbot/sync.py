@@ -154,6 +154,8 @@ def sync_bot(
 ) -> BotSync:
     """Fetch one bot's missing closed days in [first, last] (one call per gap) and save them."""
     result = BotSync(bot_id)
+    if first > last:  # an empty window (days < 1): nothing to fetch
+        return result
     try:
         calls = plan_calls(store.missing_ranges(bot_id, first, last), first, last, refetch_days)
         for gap_first, gap_last in calls:

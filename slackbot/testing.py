@@ -10,24 +10,28 @@ command body and headers exactly as Slack sends and signs them.
 from __future__ import annotations
 
 import json
-import logging
-import socket
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlencode
 
-import uvicorn
 from slack_sdk.signature import SignatureVerifier
-from starlette.types import ASGIApp
 
-logger = logging.getLogger(__name__)
+from slackbot.testing_http import FakeServer, JsonDict
+from slackbot.testing_server import ServerThread, free_port
 
-JsonDict = dict[str, Any]
+__all__ = [
+    "FakeSlack",
+    "ResponseCall",
+    "ServerThread",
+    "SlackCall",
+    "free_port",
+    "signed_command_request",
+    "signed_headers",
+]
 
 
 @dataclass(frozen=True)
@@ -41,11 +45,15 @@ class SlackCall:
 
 @dataclass(frozen=True)
 class ResponseCall:
-    """One POST to a ``response_url`` sink: its id, the JSON body and the status answered."""
+    """One POST to a ``response_url`` sink: id, JSON body, status answered, arrival time.
+
+    ``at`` is ``time.monotonic()`` on arrival: comparable across processes of one machine.
+    """
 
     id: str
     body: JsonDict
     status: int
+    at: float = 0.0
 
 
 @dataclass
@@ -69,14 +77,14 @@ class FakeSlack:
         self._faults: dict[str, _Fault] = {}
         self._response_faults: list[int] = []
         self._ts = 0
-        self._server: _Server | None = None
+        self._server: FakeServer | None = None
         self._thread: threading.Thread | None = None
 
     # --- lifecycle --------------------------------------------------------------------
     def start(self) -> FakeSlack:
         """Bind and serve in a background thread; returns self."""
         if self._server is None:
-            self._server = _Server((self.host, self.port), self)
+            self._server = FakeServer((self.host, self.port), self)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -249,74 +257,9 @@ class FakeSlack:
         """Record one POST to a response_url sink; the status to answer."""
         with self._cond:
             status = self._response_faults.pop(0) if self._response_faults else self.respond_status
-            self._responses.append(ResponseCall(response_id, body, status))
+            self._responses.append(ResponseCall(response_id, body, status, time.monotonic()))
             self._cond.notify_all()
         return status
-
-
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], fake: FakeSlack) -> None:
-        super().__init__(address, _Handler)
-        self.fake = fake
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    protocol_version = "HTTP/1.1"
-    timeout = 5.0
-
-    def do_POST(self) -> None:
-        """Answer a Web API call, a response_url POST or a file upload."""
-        length = int(self.headers.get("Content-Length") or 0)
-        raw = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
-        headers = {k.lower(): v for k, v in self.headers.items()}
-        if path.startswith("/api/"):
-            status, body, extra = self.server.fake.handle_api(
-                path[5:], _parse(raw, headers), headers
-            )
-            self._send(status, json.dumps(body).encode(), "application/json", extra)
-        elif path.startswith("/respond/"):
-            status = self.server.fake.handle_response(path[9:], _parse(raw, headers))
-            self._send(status, b"ok" if status < 400 else b"error", "text/plain")
-        elif path.startswith("/upload/"):
-            self._send(200, f"OK - {len(raw)}".encode(), "text/plain")
-        else:
-            self._send(404, b"not found", "text/plain")
-
-    do_GET = do_POST
-
-    def _send(
-        self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
-    ) -> None:
-        try:
-            self.send_response(status)
-            for name, value in (extra or {}).items():
-                self.send_header(name, value)
-            self.send_header("Content-Type", content_type)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("fake slack: client went away before the reply to %s", self.path)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Send http.server's access log to logging at debug level, not stderr."""
-        logger.debug("fake slack: " + format, *args)
-
-
-def _parse(raw: bytes, headers: dict[str, str]) -> JsonDict:
-    """A JSON body as a dict; a form body as a dict of its (last) values."""
-    text = raw.decode("utf-8", errors="replace")
-    if "json" in headers.get("content-type", ""):
-        try:
-            value = json.loads(text) if text else {}
-        except json.JSONDecodeError:
-            return {"_raw": text}
-        return value if isinstance(value, dict) else {"_json": value}
-    return dict(parse_qsl(text, keep_blank_values=True))
 
 
 def signed_command_request(
@@ -370,59 +313,3 @@ def signed_headers(
         "X-Slack-Request-Timestamp": stamp,
         "X-Slack-Signature": signature,
     }
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free a moment ago (for a server started in another process)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-class ServerThread:
-    """An ASGI app under a real uvicorn server on a loopback port, in a background thread."""
-
-    def __init__(self, app: ASGIApp, *, host: str = "127.0.0.1") -> None:
-        self.host = host
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        # Bound here, so the port is known and taken before the server starts.
-        self._socket.bind((host, 0))
-        self.port = int(self._socket.getsockname()[1])
-        config = uvicorn.Config(app, lifespan="off", access_log=False, log_level="warning")
-        self.server = uvicorn.Server(config)
-        self._thread = threading.Thread(
-            target=self.server.run, kwargs={"sockets": [self._socket]}, daemon=True
-        )
-
-    @property
-    def url(self) -> str:
-        """``http://127.0.0.1:PORT``."""
-        return f"http://{self.host}:{self.port}"
-
-    def start(self, timeout: float = 10.0) -> ServerThread:
-        """Start serving; returns once uvicorn accepts connections."""
-        self._thread.start()
-        deadline = time.monotonic() + timeout
-        while not self.server.started:
-            if not self._thread.is_alive() or time.monotonic() > deadline:
-                raise RuntimeError(f"uvicorn did not start on {self.url}")
-            time.sleep(0.005)
-        return self
-
-    def stop(self) -> None:
-        """Ask uvicorn to exit and wait for it."""
-        self.server.should_exit = True
-        self._thread.join(timeout=10)
-        self._socket.close()
-
-    def __enter__(self) -> ServerThread:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

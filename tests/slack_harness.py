@@ -131,7 +131,7 @@ def make_settings(sim: Simulator, slack: FakeSlack, db: Path, **overrides: Any) 
 def running(tmp_dir: Path, **options: Any) -> Iterator[Any]:
     """A ``make(**options)`` that builds harnesses in ``tmp_dir``; all stopped on exit.
 
-    Options: ``latency`` and ``slow_seconds`` (simulator), ``max_pending`` (work slots),
+    Options: ``latency``, ``slow_seconds``, ``bot_count`` (simulator), ``max_pending``,
     anything else is a Settings field (``botstats_admins="U0ADMIN01"``).
     """
     built: list[tuple[Harness, ThreadPoolExecutor, BotpressClient]] = []
@@ -141,9 +141,12 @@ def running(tmp_dir: Path, **options: Any) -> Iterator[Any]:
         latency: float = 0.0,
         slow_seconds: float = 3.0,
         max_pending: int = 64,
+        bot_count: int = 5,
         **overrides: Any,
     ) -> Harness:
-        sim = Simulator(latency=latency, slow_seconds=slow_seconds).start()
+        sim = Simulator(
+            latency=latency, slow_seconds=slow_seconds, bot_count=bot_count, history_days=30
+        ).start()
         slack = FakeSlack().start()
         db = tmp_dir / f"botstats-{len(built)}.db"
         settings = make_settings(sim, slack, db, **overrides)

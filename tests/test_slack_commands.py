@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -132,6 +134,20 @@ def test_all_lists_bots_sorted_by_cost(shared: Harness) -> None:
         for s in shared.service.summaries(shared.service.bots(), period, now=now)
     }
     assert [costs[n] for n in names] == sorted(costs.values(), reverse=True)
+
+
+def test_all_with_many_bots_is_cut_to_fit_slack(harness_factory: Any) -> None:
+    """Past Slack's limits `all` shows what fits and says how many more there are."""
+    crowded: Harness = harness_factory(bot_count=150)
+    reply = crowded.command("all yesterday")
+    blocks = reply.body["blocks"]
+    assert len(blocks) <= 50
+    assert len(json.dumps(blocks)) < 40_000
+    sections = [b["text"]["text"] for b in blocks if b["type"] == "section"]
+    shown = sum(len(text.split("\n")) for text in sections[1:])  # after the totals line
+    note = next(b for b in blocks if "more bots not shown" in json.dumps(b))
+    hidden = int(re.search(r"and ([\d,]+) more bots", json.dumps(note))[1].replace(",", ""))
+    assert shown + hidden == 150
 
 
 def test_bots_lists_the_tracked_bots(shared: Harness) -> None:

@@ -23,20 +23,23 @@ from slack_harness import (
     harness,
     harness_factory,
     make_settings,
-    wait_reply,
 )
 from slack_sdk.errors import SlackApiError
+from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookResponse
 
 from slackbot.blocks import help_message
+from slackbot.botpress import BotpressClient
 from slackbot.config import load_settings
+from slackbot.errors import ConfigError
 from slackbot.listeners_commands import BUSY, deliver
+from slackbot.service import Service
 from slackbot.simulator import Simulator
-from slackbot.slack_app import RetryAfterHandler, build_web_client, retry_after
+from slackbot.slack_app import RetryAfterHandler, build_app, build_web_client, retry_after
 from slackbot.slack_context import Runner
 from slackbot.store import Store
 from slackbot.telemetry import Telemetry
-from slackbot.testing import FakeSlack, ServerThread, signed_headers
+from slackbot.testing import FakeSlack, ServerThread, free_port, signed_headers
 from slackbot.web import create_web_app, required_settings, select_mode
 
 __all__ = ["harness", "harness_factory"]  # fixtures used by name
@@ -364,4 +367,51 @@ def test_make_settings_points_everything_at_the_fakes(
         settings = make_settings(sim, slack, tmp_path / "x.db")
         assert settings.slack_api_url.startswith("http://127.0.0.1:")
         assert settings.botpress_api_url == sim.url
-        assert wait_reply  # imported helper stays in use across modules
+
+
+def test_a_refused_bot_token_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Bolt's auth.test at start-up failing names SLACK_BOT_TOKEN, with Slack's reason."""
+    clear_env(monkeypatch)
+    with Simulator() as sim, FakeSlack() as slack, Store(tmp_path / "a.db") as store:
+        settings = make_settings(sim, slack, tmp_path / "a.db")
+        slack.fail("auth.test", "invalid_auth")
+        service = Service(store=store, client=BotpressClient(token="t", workspace_id="w"))
+        with pytest.raises(ConfigError) as caught:
+            build_app(settings, service)
+        assert caught.value.problems[0].variable == "SLACK_BOT_TOKEN"
+        assert "invalid_auth" in str(caught.value)
+        assert BOT_TOKEN not in str(caught.value)
+
+
+def test_an_unreachable_slack_is_a_config_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A SLACK_API_URL nobody answers on is named at start-up."""
+    clear_env(monkeypatch)
+    dead = f"http://127.0.0.1:{free_port()}/api/"
+    settings = load_settings(
+        env_file=None, slack_bot_token=BOT_TOKEN, slack_signing_secret=SECRET, slack_api_url=dead
+    )
+    with Store(tmp_path / "u.db") as store:
+        service = Service(store=store, client=BotpressClient(token="t", workspace_id="w"))
+        client = WebClient(token=BOT_TOKEN, base_url=dead, retry_handlers=[])
+        with pytest.raises(ConfigError) as caught:
+            build_app(settings, service, client=client)
+    assert caught.value.problems[0].variable == "SLACK_API_URL"
+
+
+def test_missing_slack_settings_are_named_together(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a bot token and signing secret, both are named in one error."""
+    clear_env(monkeypatch)
+    with Store(tmp_path / "m.db") as store:
+        service = Service(store=store, client=BotpressClient(token="t", workspace_id="w"))
+        with pytest.raises(ConfigError) as caught:
+            build_app(load_settings(env_file=None), service)
+    assert [p.variable for p in caught.value.problems] == [
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+    ]

@@ -8,6 +8,7 @@ import os
 import sqlite3
 import threading
 from collections.abc import Callable, Iterator
+from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -73,7 +74,7 @@ def store(tmp_path: Path) -> Iterator[Store]:
 
 def rows(path: Path, sql: str) -> list[tuple[Any, ...]]:
     """Rows of a query on a separate plain sqlite3 connection."""
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         return conn.execute(sql).fetchall()
 
 
@@ -453,16 +454,18 @@ def test_file_that_is_not_sqlite(tmp_path: Path) -> None:
     assert path.read_bytes() == content
 
 
-def test_path_that_is_a_directory(tmp_path: Path) -> None:
-    """Pointing the store at a directory says so."""
+def test_path_that_is_a_directory_or_in_memory(tmp_path: Path) -> None:
+    """Pointing the store at a directory or at ':memory:' says what to do instead."""
     with pytest.raises(StoreError, match="is a directory"):
         Store(tmp_path)
+    with pytest.raises(StoreError, match="needs a database file"):
+        Store(":memory:")
 
 
 def test_database_of_another_program(tmp_path: Path) -> None:
     """A SQLite file with someone else's tables is refused, not migrated into."""
     path = tmp_path / "other.db"
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
     with pytest.raises(StoreError, match="another program") as caught:
         Store(path)
@@ -474,7 +477,7 @@ def test_database_from_a_newer_botstats(tmp_path: Path) -> None:
     """A schema step this code does not know means a newer botstats wrote the file: refused."""
     path = tmp_path / "botstats.db"
     Store(path).close()
-    with sqlite3.connect(path) as conn:
+    with closing(sqlite3.connect(path)) as conn, conn:
         conn.execute(
             "INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
             "VALUES ('botstats', '9999_from_the_future', '2030-01-01')"

@@ -212,6 +212,8 @@ def test_bots_are_synced_in_parallel_within_the_bound(store: Store) -> None:
     assert report.ok
     assert report.calls == 9
     assert gate.peak == 3
+    assert sync_bots(gate, store, [], today=TODAY).ok
+    assert sync_bots(gate, store, bots[:1], today=TODAY, days=0).calls == 0
 
 
 class Recorder:

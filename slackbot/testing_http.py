@@ -1,0 +1,94 @@
+"""HTTP plumbing of ``testing.FakeSlack``: a threaded server that hands requests to a backend."""
+
+from __future__ import annotations
+
+import json
+import logging
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, urlsplit
+
+logger = logging.getLogger(__name__)
+
+JsonDict = dict[str, Any]
+
+
+class Backend(Protocol):
+    """What the server asks of the fake: answer Web API calls and response_url POSTs."""
+
+    def handle_api(
+        self, method: str, body: JsonDict, headers: dict[str, str]
+    ) -> tuple[int, JsonDict, dict[str, str]]:
+        """Status, JSON body and extra headers for one Web API call."""
+        ...
+
+    def handle_response(self, response_id: str, body: JsonDict) -> int:
+        """The status for one response_url POST."""
+        ...
+
+
+class FakeServer(ThreadingHTTPServer):
+    """A threaded HTTP server whose every request is answered by ``fake``."""
+
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], fake: Backend) -> None:
+        super().__init__(address, _Handler)
+        self.fake = fake
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeServer
+    protocol_version = "HTTP/1.1"
+    timeout = 5.0
+
+    def do_POST(self) -> None:
+        """Answer a Web API call, a response_url POST or a file upload."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length else b""
+        path = urlsplit(self.path).path
+        headers = {k.lower(): v for k, v in self.headers.items()}
+        if path.startswith("/api/"):
+            status, body, extra = self.server.fake.handle_api(
+                path[5:], parse_body(raw, headers), headers
+            )
+            self._send(status, json.dumps(body).encode(), "application/json", extra)
+        elif path.startswith("/respond/"):
+            status = self.server.fake.handle_response(path[9:], parse_body(raw, headers))
+            self._send(status, b"ok" if status < 400 else b"error", "text/plain")
+        elif path.startswith("/upload/"):
+            self._send(200, f"OK - {len(raw)}".encode(), "text/plain")
+        else:
+            self._send(404, b"not found", "text/plain")
+
+    do_GET = do_POST
+
+    def _send(
+        self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
+    ) -> None:
+        try:
+            self.send_response(status)
+            for name, value in (extra or {}).items():
+                self.send_header(name, value)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+        except (BrokenPipeError, ConnectionResetError):
+            logger.debug("fake slack: client went away before the reply to %s", self.path)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Send http.server's access log to logging at debug level, not stderr."""
+        logger.debug("fake slack: " + format, *args)
+
+
+def parse_body(raw: bytes, headers: dict[str, str]) -> JsonDict:
+    """A JSON body as a dict; a form body as a dict of its (last) values."""
+    text = raw.decode("utf-8", errors="replace")
+    if "json" in headers.get("content-type", ""):
+        try:
+            value = json.loads(text) if text else {}
+        except json.JSONDecodeError:
+            return {"_raw": text}
+        return value if isinstance(value, dict) else {"_json": value}
+    return dict(parse_qsl(text, keep_blank_values=True))

@@ -1,0 +1,109 @@
+"""`botstats serve` as a real process: starts, answers a signed command, stops on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from slack_harness import BOT_TOKEN, ENV, SECRET, clear_env
+
+from slackbot.cli import main
+from slackbot.simulator import Simulator
+from slackbot.testing import FakeSlack, free_port, signed_command_request
+
+
+def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:
+    """Poll /healthz until it answers 200; fail if the process dies or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert process.poll() is None, process.communicate()[1]
+        try:
+            if httpx.get(f"{url}/healthz", timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.05)
+    raise AssertionError(f"{url}/healthz never answered 200")
+
+
+@pytest.mark.slow
+def test_serve_answers_a_command_and_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    """The console command serves /healthz and /slack/events, then exits 0 on SIGTERM."""
+    with Simulator() as sim, FakeSlack() as slack:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in ENV}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.api_url,
+            BOTPRESS_TOKEN="sim-token",
+            BOTPRESS_WORKSPACE_ID="sim-workspace",
+            BOTPRESS_API_URL=sim.url,
+            BOTSTATS_DB=str(tmp_path / "serve.db"),
+        )
+        command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, process)
+            body, headers = signed_command_request(
+                SECRET, "support 7d", response_url=slack.url_for_response("serve")
+            )
+            response = httpx.post(f"{url}/slack/events", content=body, headers=headers)
+            assert response.status_code == 200
+            reply = slack.wait_for_response("serve", timeout=15)
+            assert reply.body["text"].startswith("Support Assistant")
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=20)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+    assert process.returncode == 0, stderr
+    assert "Traceback" not in stderr
+    assert "serving in HTTP mode" in stderr
+    assert "botstats stopped" in stderr
+
+
+def test_serve_names_every_missing_setting(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without configuration, serve exits 2 naming each variable HTTP mode needs."""
+    clear_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    for name in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "BOTPRESS_TOKEN",
+        "BOTPRESS_WORKSPACE_ID",
+    ):
+        assert name in err
+    assert "Traceback" not in err
+
+
+def test_serve_in_socket_mode_needs_no_signing_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With SLACK_APP_TOKEN set, serve asks for the Socket Mode settings only."""
+    clear_env(monkeypatch)
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("SLACK_APP_TOKEN", "xapp-1-A0-123-abc")
+    assert main(["serve"]) == 2
+    err = capsys.readouterr().err
+    assert "SLACK_BOT_TOKEN" in err
+    assert "SLACK_SIGNING_SECRET" not in err
