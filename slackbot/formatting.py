@@ -14,7 +14,6 @@ from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo
 
-
 NO_DATA = "—"
 MINUS = "\u2212"  # typographic minus: lines up with "+" in proportional fonts
 ELLIPSIS = "…"
