@@ -10,15 +10,14 @@ from __future__ import annotations
 import tempfile
 from datetime import UTC
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from rich.console import Console
 
 from slackbot.blocks import Message, block_kit_builder_url
-from slackbot.blocks_summary import overview_message, summary_message
 from slackbot.botpress import BotpressClient
-from slackbot.periods import parse_period
+from slackbot.config import Settings
 from slackbot.progress import make_progress
+from slackbot.replies import Replies
 from slackbot.service import Service
 from slackbot.simulator import Simulator
 from slackbot.store import Store
@@ -26,7 +25,8 @@ from slackbot.sync import sync_bots
 from slackbot.terminal import render_message
 
 DEMO_DAYS = 60
-UTC_ZONE = ZoneInfo("UTC")
+DEMO_USER = "U0DEMOUSER"
+DEMO_CHANNEL = "C0DEMOCHAN"
 
 
 def run_demo(console: Console, *, seed: int = 7, keep_db: str | None = None) -> int:
@@ -67,17 +67,14 @@ def _walkthrough(console: Console, service: Service, sim: Simulator) -> int:
     for line in report.lines():
         console.print(f"  {line}", highlight=False)
 
-    period = parse_period("7d", now=now)
-    summaries = service.summaries(bots, period, now=now)
-    console.print("\n[bold]2. `/botstats all 7d`[/bold]: every bot side by side")
-    _show(console, overview_message(summaries, tz=UTC_ZONE, now=now))
+    # The slash-command path minus Bolt's transport: parse, resolve, summarise, build blocks.
+    replies = Replies(service, Settings.model_construct())
+    for step, text in ((2, "all 7d"), (3, bots[0].name.split()[0].lower()), (4, "bots")):
+        console.print(f"\n[bold]{step}. `/botstats {text}`[/bold]", highlight=False)
+        reply = replies.answer(text, user_id=DEMO_USER, channel_id=DEMO_CHANNEL, now=now)
+        _show(console, reply.message)
 
-    console.print(
-        f"\n[bold]3. `/botstats {bots[0].name.split()[0].lower()}`[/bold]: one bot, last 7 days"
-    )
-    _show(console, summary_message(summaries[0], tz=UTC_ZONE, now=now))
-
-    console.print("\n[bold]4. Planted anomalies[/bold] in the simulated data")
+    console.print("\n[bold]5. Planted anomalies[/bold] in the simulated data")
     names = {bot.id: bot.name for bot in bots}
     for anomaly in sim.anomalies:
         console.print(

@@ -19,17 +19,14 @@ from slackbot.metrics import Summary, summarize
 from slackbot.models import Bot, BotInfo
 from slackbot.periods import Period
 from slackbot.store import Store
-from slackbot.sync import ensure_days
+from slackbot.sync import ensure_days, utc_now
+
+__all__ = ["Service", "tracked_bots", "utc_now"]
 
 log = logging.getLogger(__name__)
 
 #: How long the list of bots from ``listBots`` is trusted before it is asked again.
 BOTS_TTL = timedelta(minutes=15)
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC (the one clock the adapters share)."""
-    return datetime.now(UTC)
 
 
 class Service:
