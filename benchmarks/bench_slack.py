@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import multiprocessing
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -34,6 +33,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
+from machine import machine
 
 from slackbot.botpress import BotpressClient
 from slackbot.service import Service
@@ -279,20 +279,6 @@ def e2e_run(port: int, urls: dict[str, str], fakes: Connection, text: str, tag: 
     for i in range(E2E_REQUESTS + 3):
         asyncio.run(one(i))
     return out[3:]  # the first ones warm caches
-
-
-def machine() -> str:
-    """CPU model, cores, OS and Python, for the report."""
-    model = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    system = f"{platform.system()} {platform.release()}"
-    return f"{model}, {os.cpu_count()} cores, {system}, Python {platform.python_version()}"
 
 
 def main() -> int:

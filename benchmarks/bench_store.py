@@ -13,8 +13,6 @@ and reports rows per second and the database size after a WAL checkpoint.
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import random
 import sqlite3
 import tempfile
@@ -24,6 +22,8 @@ from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+from machine import machine
+
 from slackbot.models import Bot, Metrics
 from slackbot.store import Store
 
@@ -31,23 +31,9 @@ LAST_DAY = date(2026, 5, 19)
 EVENTS = ("message_created", "conversation_started", "workflow_completed", "button_click")
 
 
-def cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo (or the platform's guess)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
-def machine() -> str:
-    """One line describing where the benchmark ran."""
-    return (
-        f"{cpu_model()}, {os.cpu_count()} cores, CPython {platform.python_version()}, "
-        f"SQLite {sqlite3.sqlite_version}, {platform.system()} {platform.release()}"
-    )
+def where() -> str:
+    """One line describing where the benchmark ran, with the SQLite version."""
+    return f"{machine()}, SQLite {sqlite3.sqlite_version}"
 
 
 def make_day(rng: random.Random) -> Metrics:
@@ -143,7 +129,7 @@ def main() -> None:
         size = path.stat().st_size
 
     print(f"Store benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"Machine: {machine()}")
+    print(f"Machine: {where()}")
     print(
         f"{args.bots} bots x {args.days} days = {stored_rows:,} day rows (+ as many coverage rows)"
     )

@@ -18,8 +18,9 @@ import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from typing import Any
+
+from machine import cpu_model
 
 from slackbot.metrics import bucket_records, summarize
 from slackbot.models import AnalyticsResponse, Bot
@@ -146,17 +147,6 @@ def best_of(fn: Callable[..., float], repeat: int, *args: Any) -> tuple[float, f
         result = fn(*args)
         times.append(time.perf_counter() - start)
     return min(times), result
-
-
-def cpu_model() -> str:
-    """CPU model name from /proc/cpuinfo (or the platform's guess elsewhere)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
 
 
 def main() -> None:

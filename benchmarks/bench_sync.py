@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
@@ -28,6 +27,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+
+from machine import machine
 
 from slackbot.botpress import BotpressClient
 from slackbot.models import Bot
@@ -104,17 +105,6 @@ def child_process(latency: float, bot_count: int) -> Iterator[Workspace]:
         proc.wait(timeout=10)
 
 
-def cpu_model() -> str:
-    """The CPU model from /proc/cpuinfo (or the platform's guess)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown CPU"
-
-
 def run(ws: Workspace, db: Path, *, days: int, workers: int) -> tuple[SyncReport, float]:
     """One sync over HTTP, checked against the simulator's count; and this process's CPU s."""
     ws.count()
@@ -161,7 +151,7 @@ def main() -> None:
 
     where = "in this process" if args.in_process else "in a child process"
     print(f"Sync benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"Machine: {cpu_model()}, {os.cpu_count()} cores, CPython {platform.python_version()}")
+    print(f"Machine: {machine()}")
     print(
         f"{args.bots} simulated bots ({where}), {args.latency * 1000:g} ms per API call, "
         f"{args.days}-day window ending {first.last}"
