@@ -58,7 +58,8 @@ class Service:
             if self._bots is None or stale or refresh:
                 self._bots = self._load_bots()
                 self._bots_at = now
-                self.store.upsert_bots(self._bots)
+                # Bots removed from Botpress or BOTSTATS_BOTS stop being tracked; history stays.
+                self.store.upsert_bots(self._bots, exclusive=True)
             return list(self._bots)
 
     def _load_bots(self) -> list[Bot]:
