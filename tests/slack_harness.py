@@ -33,21 +33,8 @@ SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-0000-1111-test"
 USER = "U0TESTUSER"
 CHANNEL = "C0TESTCHAN"
-ENV = (
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_API_URL",
-    "BOTPRESS_TOKEN",
-    "BOTPRESS_WORKSPACE_ID",
-    "BOTPRESS_API_URL",
-    "BOTSTATS_BOTS",
-    "BOTSTATS_DB",
-    "BOTSTATS_TIMEZONE",
-    "BOTSTATS_ADMINS",
-    "BOTSTATS_ALERT_CHANNEL",
-    "BOTSTATS_DIGEST_CHANNEL",
-)
+#: Every variable botstats reads, straight from the settings model (DESIGN §3).
+ENV = tuple(name.upper() for name in Settings.model_fields)
 _ids = itertools.count(1)
 
 

@@ -10,21 +10,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from slack_harness import ENV
 
 from slackbot.cli import main
 from slackbot.simulator import Simulator
 
-ENV = [
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "BOTPRESS_TOKEN",
-    "BOTPRESS_WORKSPACE_ID",
-    "BOTPRESS_API_URL",
-    "BOTSTATS_BOTS",
-    "BOTSTATS_DB",
-    "BOTSTATS_TIMEZONE",
-]
 REPORT_KEYS = {
     "sessions",
     "newUsers",

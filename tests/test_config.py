@@ -5,32 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from slack_harness import ENV
 
 from slackbot.config import DigestSchedule, load_settings, parse_bot_aliases, parse_schedule
 from slackbot.errors import ConfigError
-
-ALL_VARS = [
-    "SLACK_BOT_TOKEN",
-    "SLACK_SIGNING_SECRET",
-    "SLACK_APP_TOKEN",
-    "SLACK_API_URL",
-    "BOTPRESS_TOKEN",
-    "BOTPRESS_WORKSPACE_ID",
-    "BOTPRESS_API_URL",
-    "BOTSTATS_BOTS",
-    "BOTSTATS_DB",
-    "BOTSTATS_TIMEZONE",
-    "BOTSTATS_DIGEST_CHANNEL",
-    "BOTSTATS_ALERT_CHANNEL",
-    "BOTSTATS_DIGEST_SCHEDULE",
-    "BOTSTATS_ADMINS",
-]
 
 
 @pytest.fixture(autouse=True)
 def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """Each test starts from an empty environment in an empty directory."""
-    for name in ALL_VARS:
+    for name in ENV:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
 
