@@ -6,7 +6,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -161,41 +161,44 @@ def test_runner_bounds_the_work_in_flight() -> None:
         wait_until(runner.reserve)
 
 
-def test_rate_limited_calls_are_retried_after_retry_after(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    """A 429 with Retry-After: 1 is retried once after sleeping 1 s (injected sleep)."""
+WebSlack = tuple[FakeSlack, WebClient, list[float]]
+
+
+@pytest.fixture
+def web_slack(monkeypatch: pytest.MonkeyPatch) -> Iterator[WebSlack]:
+    """A fake Slack, our WebClient pointed at it, and the sleeps the client asked for."""
     clear_env(monkeypatch)
     with FakeSlack() as slack:
         settings = load_settings(
             env_file=None, slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url
         )
         sleeps: list[float] = []
-        client = build_web_client(settings, sleep=sleeps.append)
-        slack.rate_limit("chat.postMessage", retry_after=1)
-        result = client.chat_postMessage(channel="C0DIGEST1", text="digest")
-        assert result["ok"] is True
-        assert sleeps == [1.0]
-        assert len(slack.calls_to("chat.postMessage")) == 2
-        assert slack.calls[0].headers["authorization"] == f"Bearer {BOT_TOKEN}"
+        yield slack, build_web_client(settings, sleep=sleeps.append), sleeps
+
+
+def test_rate_limited_calls_are_retried_after_retry_after(
+    web_slack: WebSlack,
+) -> None:
+    """A 429 with Retry-After: 1 is retried once after sleeping 1 s (injected sleep)."""
+    slack, client, sleeps = web_slack
+    slack.rate_limit("chat.postMessage", retry_after=1)
+    result = client.chat_postMessage(channel="C0DIGEST1", text="digest")
+    assert result["ok"] is True
+    assert sleeps == [1.0]
+    assert len(slack.calls_to("chat.postMessage")) == 2
+    assert slack.calls[0].headers["authorization"] == f"Bearer {BOT_TOKEN}"
 
 
 def test_too_long_retry_after_is_not_waited_for(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    web_slack: WebSlack,
 ) -> None:
     """A Retry-After beyond the cap fails with `ratelimited` instead of blocking."""
-    clear_env(monkeypatch)
-    with FakeSlack() as slack:
-        settings = load_settings(
-            env_file=None, slack_bot_token=BOT_TOKEN, slack_api_url=slack.api_url
-        )
-        sleeps: list[float] = []
-        client = build_web_client(settings, sleep=sleeps.append)
-        slack.rate_limit("chat.postMessage", retry_after=600)
-        with pytest.raises(SlackApiError) as caught:
-            client.chat_postMessage(channel="C0DIGEST1", text="digest")
-        assert caught.value.response["error"] == "ratelimited"
-        assert sleeps == []
+    slack, client, sleeps = web_slack
+    slack.rate_limit("chat.postMessage", retry_after=600)
+    with pytest.raises(SlackApiError) as caught:
+        client.chat_postMessage(channel="C0DIGEST1", text="digest")
+    assert caught.value.response["error"] == "ratelimited"
+    assert sleeps == []
 
 
 def test_retry_after_header_forms() -> None:
