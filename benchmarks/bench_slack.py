@@ -35,12 +35,12 @@ from typing import Any
 import httpx
 from machine import machine
 
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 from slackbot.service import Service
-from slackbot.simulator import Simulator
+from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 from slackbot.sync import sync_bots
-from slackbot.testing import FakeSlack, free_port, signed_command_request
+from slackbot.testing.fake_slack import FakeSlack, free_port, signed_command_request
 
 SECRET = "bench-signing-secret-0123456789"
 BOT_TOKEN = "xoxb-bench-0000"

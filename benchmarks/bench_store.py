@@ -24,7 +24,7 @@ from pathlib import Path
 
 from machine import machine
 
-from slackbot.models import Bot, Metrics
+from slackbot.core.models import Bot, Metrics
 from slackbot.store import Store
 
 LAST_DAY = date(2026, 5, 19)
@@ -105,20 +105,20 @@ def main() -> None:
         for leftover in (path, Path(f"{path}-wal"), Path(f"{path}-shm")):
             leftover.unlink(missing_ok=True)
         store = Store(path)
-        store.upsert_bots(bots)
+        store.bots.upsert(bots)
 
         def write_all() -> None:
             for bot in bots:
-                store.save_days(bot.id, first, LAST_DAY, data[bot.id], fetched_at=fetched_at)
+                store.days.save(bot.id, first, LAST_DAY, data[bot.id], fetched_at=fetched_at)
 
         write_first = timed(write_all)
         write_again = timed(write_all)
         window = (LAST_DAY - timedelta(days=89), LAST_DAY)
-        plan = timed(lambda: [store.missing_ranges(b.id, *window) for b in bots])
+        plan = timed(lambda: [store.days.missing_ranges(b.id, *window) for b in bots])
         recent = (LAST_DAY - timedelta(days=args.history - 1), LAST_DAY)
         history: dict[str, dict[date, Metrics]] = {}
-        read_one = timed(lambda: history.update(store.load_history([b.id for b in bots], *recent)))
-        read_each = timed(lambda: [store.load_days(b.id, *recent) for b in bots])
+        read_one = timed(lambda: history.update(store.days.history([b.id for b in bots], *recent)))
+        read_each = timed(lambda: [store.days.load(b.id, *recent) for b in bots])
         read_rows = sum(len(days) for days in history.values())
         assert history[bots[-1].id] == {
             d: m for d, m in data[bots[-1].id].items() if d >= recent[0]

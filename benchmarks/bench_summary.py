@@ -22,9 +22,9 @@ from typing import Any
 
 from machine import cpu_model
 
-from slackbot.metrics import bucket_records, summarize
-from slackbot.models import AnalyticsResponse, Bot
-from slackbot.periods import parse_period
+from slackbot.core.metrics import bucket_records, summarize
+from slackbot.core.models import AnalyticsResponse, Bot
+from slackbot.core.periods import parse_period
 
 LAST_DAY = date(2026, 5, 19)
 EVENT_TYPES = ("message_created", "conversation_started", "workflow_completed", "button_click")

@@ -30,9 +30,9 @@ from pathlib import Path
 
 from machine import machine
 
-from slackbot.botpress import BotpressClient
-from slackbot.models import Bot
-from slackbot.simulator import Simulator
+from slackbot.botpress.client import BotpressClient
+from slackbot.core.models import Bot
+from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 from slackbot.sync import SyncReport, sync_bots
 
@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CHILD = """
 import json, sys
 from datetime import date
-from slackbot.simulator import Simulator
+from slackbot.simulator.server import Simulator
 
 sim = Simulator(latency=float(sys.argv[1]), bot_count=int(sys.argv[2]),
                 today=date.fromisoformat(sys.argv[3])).start()

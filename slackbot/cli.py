@@ -13,8 +13,8 @@ from rich.markup import escape
 
 from slackbot import __version__
 from slackbot.config import load_settings
+from slackbot.core.periods import PERIOD_USAGE, parse_period
 from slackbot.errors import BotstatsError, ConfigError
-from slackbot.periods import PERIOD_USAGE, parse_period
 from slackbot.runtime import build_service
 from slackbot.service import utc_now
 
@@ -24,7 +24,7 @@ Handler = Callable[[argparse.Namespace, Console], int]
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
     """``botstats report BOT [PERIOD] [--json]``."""
-    from slackbot.terminal import render_summary
+    from slackbot.console.render import render_summary
 
     settings = load_settings(*BOTPRESS)
     service = build_service(settings)
@@ -40,7 +40,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_sync(args: argparse.Namespace, console: Console) -> int:
     """``botstats sync [--days N] [--bot B]``."""
-    from slackbot.progress import make_progress
+    from slackbot.console.progress import make_progress
     from slackbot.sync import sync_bots
 
     service = build_service(load_settings(*BOTPRESS))
@@ -67,7 +67,7 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     """``botstats serve [--host H] [--port P]``: the Slack app (HTTP or Socket Mode)."""
-    from slackbot.web import required_settings, select_mode, serve
+    from slackbot.slack.web import required_settings, select_mode, serve
 
     if not args.verbose:
         logging.getLogger("slackbot").setLevel(logging.INFO)  # a server logs what it does

@@ -13,16 +13,16 @@ from pathlib import Path
 
 from rich.console import Console
 
-from slackbot.blocks import Message, block_kit_builder_url
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 from slackbot.config import Settings
-from slackbot.progress import make_progress
+from slackbot.console.progress import make_progress
+from slackbot.console.render import render_message
+from slackbot.core.blocks.kit import Message, block_kit_builder_url
 from slackbot.replies import Replies
 from slackbot.service import Service
-from slackbot.simulator import Simulator
+from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 from slackbot.sync import sync_bots
-from slackbot.terminal import render_message
 
 DEMO_DAYS = 60
 DEMO_USER = "U0DEMOUSER"

@@ -170,6 +170,25 @@ class StoreError(BotstatsError):
         self.path = path
 
 
+class RunStateError(BotstatsError):
+    """A delivery run was asked to move to a state it may not reach from where it is."""
+
+    user_message = "botstats refused to record a delivery twice. The details are in its log."
+
+    def __init__(
+        self, key: str, *, current: str | None, target: str, allowed: Sequence[str]
+    ) -> None:
+        where = "does not exist" if current is None else f"is {current!r}"
+        super().__init__(
+            f"Run {key!r} {where}, so it cannot become {target!r} (only from "
+            f"{' or '.join(repr(a) for a in allowed)}). Runs only move forward: claimed -> "
+            "posting -> sent | failed; check `runs` in the database before changing it by hand."
+        )
+        self.key = key
+        self.current = current
+        self.target = target
+
+
 class SlackDeliveryError(BotstatsError):
     """A message could not be delivered to Slack."""
 

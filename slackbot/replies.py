@@ -14,20 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from slackbot.blocks import (
-    Message,
+from slackbot.config import Settings
+from slackbot.core.blocks.kit import Message, build, channel_link, context, section
+from slackbot.core.blocks.listings import (
     alerts_status_message,
     bots_message,
-    build,
-    channel_link,
-    context,
     error_message,
     help_message,
-    section,
     subscriptions_message,
 )
-from slackbot.blocks_summary import bot_title, overview_message, summary_message
-from slackbot.commands import (
+from slackbot.core.blocks.summary import bot_title, overview_message, summary_message
+from slackbot.core.commands import (
     ALL,
     USAGE,
     Alerts,
@@ -44,7 +41,9 @@ from slackbot.commands import (
     suggest_subcommand,
     usage,
 )
-from slackbot.config import Settings
+from slackbot.core.formatting import code, escape_mrkdwn
+from slackbot.core.models import Bot
+from slackbot.core.periods import Period
 from slackbot.errors import (
     BotpressError,
     BotstatsError,
@@ -53,9 +52,6 @@ from slackbot.errors import (
     UnknownBotError,
     UsageError,
 )
-from slackbot.formatting import code, escape_mrkdwn
-from slackbot.models import Bot
-from slackbot.periods import Period
 from slackbot.service import Service
 from slackbot.store import Store
 
@@ -124,7 +120,7 @@ def refusal_message(admins: Sequence[str], what: str) -> Message:
 
 def alert_state(store: Store, settings: Settings) -> tuple[dict[str, bool], list[str]]:
     """Alert routing with the default channel applied: (per-channel choice, channels on)."""
-    routes = store.alert_routes()
+    routes = store.alerts.routes()
     default = settings.botstats_alert_channel
     if default and default not in routes:
         # BOTSTATS_ALERT_CHANNEL gets alerts until someone turns them off there.
@@ -230,7 +226,7 @@ class Replies:
 
     def _subscribe(self, command: Subscribe, channel: str, user_id: str, now: datetime) -> Message:
         target, shown = self._target(command.target)
-        created = self.store.add_subscription(channel, target, command.cadence, user_id, now=now)
+        created = self.store.subscriptions.add(channel, target, command.cadence, user_id, now=now)
         verb = "will now get" if created else "now gets"
         text = f"{channel_link(channel)} {verb} a {command.cadence} digest of {shown}."
         return build(
@@ -242,10 +238,10 @@ class Replies:
             target, shown = self._target(command.target)
         except UnknownBotError:
             # A bot no longer tracked can still have a digest stored under its id.
-            if command.target not in {s.target for s in self.store.subscriptions(channel)}:
+            if command.target not in {s.target for s in self.store.subscriptions.all(channel)}:
                 raise
             target, shown = command.target, code(command.target)
-        if not self.store.remove_subscription(channel, target):
+        if not self.store.subscriptions.remove(channel, target):
             return info_message(
                 f"{channel_link(channel)} has no digest of {shown}. "
                 f"`{USAGE['subscriptions']}` lists the digests."
@@ -254,17 +250,17 @@ class Replies:
         return build(text, [section(f":white_check_mark: {text}")])
 
     def _subscriptions(self) -> Message:
-        names = {bot.id: bot_title(bot) for bot in self.store.bots(include_untracked=True)}
+        names = {bot.id: bot_title(bot) for bot in self.store.bots.all(include_untracked=True)}
         listed = [
             _Listed(s.channel, names.get(s.target, s.target), s.cadence)
-            for s in self.store.subscriptions()
+            for s in self.store.subscriptions.all()
         ]
         return subscriptions_message(listed)
 
     def _alerts(self, command: Alerts, channel: str, user_id: str, now: datetime) -> Message:
         if command.action != "status":
             enabled = command.action == "on"
-            self.store.set_alerts(channel, enabled, user_id, now=now)
+            self.store.alerts.set_route(channel, enabled, user_id, now=now)
             text = f"Anomaly alerts are now *{command.action}* in {channel_link(channel)}."
             hints = [PRIVATE_HINT] if enabled else []
             return build(

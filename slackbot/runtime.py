@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 from slackbot.config import Settings
 from slackbot.service import Service
 from slackbot.store import Store

@@ -12,12 +12,12 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
-from slackbot.botpress import BotpressClient
-from slackbot.bots import find_bot
+from slackbot.botpress.client import BotpressClient
+from slackbot.core.lookup import find_bot
+from slackbot.core.metrics import Summary, summarize
+from slackbot.core.models import Bot, BotInfo
+from slackbot.core.periods import Period
 from slackbot.errors import BotpressError
-from slackbot.metrics import Summary, summarize
-from slackbot.models import Bot, BotInfo
-from slackbot.periods import Period
 from slackbot.store import Store
 from slackbot.sync import ensure_days, utc_now
 
@@ -59,14 +59,14 @@ class Service:
                 self._bots = self._load_bots()
                 self._bots_at = now
                 # Bots removed from Botpress or BOTSTATS_BOTS stop being tracked; history stays.
-                self.store.upsert_bots(self._bots, exclusive=True)
+                self.store.bots.upsert(self._bots, exclusive=True)
             return list(self._bots)
 
     def _load_bots(self) -> list[Bot]:
         try:
             listed = self.client.list_bots()
         except BotpressError:
-            known = self.store.bots()
+            known = self.store.bots.all()
             if not known:
                 raise
             # Botpress is down but we know the bots from an earlier run: keep serving stored data.
@@ -85,7 +85,7 @@ class Service:
         days = ensure_days(
             self.client, self.store, bot.id, first, period.last, today=now.astimezone(UTC).date()
         )
-        as_of = now if period.partial else self.store.last_fetched_at(bot.id)
+        as_of = now if period.partial else self.store.days.last_fetched_at(bot.id)
         return summarize(bot, period, days, as_of=as_of)
 
     def summaries(

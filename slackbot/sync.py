@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Protocol
 
+from slackbot.core.models import Bot, Metrics
 from slackbot.errors import BotstatsError
-from slackbot.models import Bot, Metrics
 from slackbot.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,7 +36,7 @@ class DayFetcher(Protocol):
 
 
 class SyncProgress(Protocol):
-    """Progress display of a sync (``slackbot.progress.make_progress`` builds one)."""
+    """Progress display of a sync (``slackbot.console.progress.make_progress`` builds one)."""
 
     def start(self, total: int) -> None:
         """``total`` bots are about to be synced."""
@@ -157,11 +157,13 @@ def sync_bot(
     if first > last:  # an empty window (days < 1): nothing to fetch
         return result
     try:
-        calls = plan_calls(store.missing_ranges(bot_id, first, last), first, last, refetch_days)
+        calls = plan_calls(
+            store.days.missing_ranges(bot_id, first, last), first, last, refetch_days
+        )
         for gap_first, gap_last in calls:
             result.calls += 1
             days = client.fetch_days(bot_id, gap_first, gap_last)
-            written = store.save_days(bot_id, gap_first, gap_last, days, fetched_at=clock())
+            written = store.days.save(bot_id, gap_first, gap_last, days, fetched_at=clock())
             result.ranges.append((gap_first, gap_last))
             result.days_fetched += (gap_last - gap_first).days + 1
             result.days_written += written
@@ -235,16 +237,16 @@ def ensure_days(
     """
     closed_last = min(last, today - ONE_DAY)
     wants_today = first <= today <= last
-    gaps = store.missing_ranges(bot_id, first, closed_last) if first <= closed_last else []
+    gaps = store.days.missing_ranges(bot_id, first, closed_last) if first <= closed_last else []
     live: dict[date, Metrics] = {}
     for gap_first, gap_last in gaps:
         shared = wants_today and gap_last == today - ONE_DAY
         fetched = client.fetch_days(bot_id, gap_first, today if shared else gap_last)
-        store.save_days(bot_id, gap_first, gap_last, fetched, fetched_at=clock())
+        store.days.save(bot_id, gap_first, gap_last, fetched, fetched_at=clock())
         if shared:
             live = {d: m for d, m in fetched.items() if d == today}
             wants_today = False
     if wants_today:
         live = client.fetch_days(bot_id, today, today)
-    days = store.load_days(bot_id, first, closed_last) if first <= closed_last else {}
+    days = store.days.load(bot_id, first, closed_last) if first <= closed_last else {}
     return {**days, **{d: m for d, m in live.items() if d == today}}

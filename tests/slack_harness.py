@@ -19,15 +19,20 @@ import httpx
 import pytest
 from slack_sdk.web import WebClient
 
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 from slackbot.config import Settings, load_settings
 from slackbot.service import Service
-from slackbot.simulator import Simulator
-from slackbot.slack_app import build_app
+from slackbot.simulator.server import Simulator
+from slackbot.slack.app import build_app
+from slackbot.slack.telemetry import Telemetry
+from slackbot.slack.web import create_web_app
 from slackbot.store import Store
-from slackbot.telemetry import Telemetry
-from slackbot.testing import FakeSlack, ResponseCall, ServerThread, signed_command_request
-from slackbot.web import create_web_app
+from slackbot.testing.fake_slack import (
+    FakeSlack,
+    ResponseCall,
+    ServerThread,
+    signed_command_request,
+)
 
 SECRET = "8f742231b10e8888abcd99yyyzzz85a5"
 BOT_TOKEN = "xoxb-0000-1111-test"

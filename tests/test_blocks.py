@@ -1,4 +1,4 @@
-"""Tests for slackbot.blocks and slackbot.blocks_summary: valid Block Kit within Slack's limits."""
+"""Tests for the Block Kit builders (kit, listings, summary): valid Block Kit within limits."""
 
 from __future__ import annotations
 
@@ -11,13 +11,14 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.models.blocks import Block
 
-from slackbot import blocks as bk
-from slackbot.blocks import Message, message_chars
-from slackbot.blocks_summary import overview_message, period_title, summary_message
-from slackbot.formatting import EN_DASH, MINUS
-from slackbot.metrics import Summary
-from slackbot.models import Bot, Metrics
-from slackbot.periods import Period, parse_period
+from slackbot.core.blocks import kit as bk
+from slackbot.core.blocks import listings
+from slackbot.core.blocks.kit import Message, message_chars
+from slackbot.core.blocks.summary import overview_message, period_title, summary_message
+from slackbot.core.formatting import EN_DASH, MINUS
+from slackbot.core.metrics import Summary
+from slackbot.core.models import Bot, Metrics
+from slackbot.core.periods import Period, parse_period
 
 NOW = datetime(2026, 5, 11, 10, 0, tzinfo=UTC)  # Monday
 PARIS = ZoneInfo("Europe/Paris")
@@ -218,7 +219,7 @@ def test_bot_named_like_a_mention_is_escaped_everywhere() -> None:
         summary_message(summary, tz=PARIS, now=NOW),
         summary_message(make_summary(bot, current=Metrics()), tz=PARIS, now=NOW),
         overview_message([summary], tz=PARIS, now=NOW),
-        bk.bots_message([bot, Bot("b2", "<@U123> bot", "<!here>")]),
+        listings.bots_message([bot, Bot("b2", "<@U123> bot", "<!here>")]),
     ]
     for message in messages:
         assert_valid(message)
@@ -303,17 +304,17 @@ class Sub:
 def test_small_messages_are_valid() -> None:
     """Help, bots, subscriptions, alerts, error and ok messages all validate."""
     messages = [
-        bk.help_message(),
-        bk.bots_message([]),
-        bk.bots_message([Bot(f"id{i}", f"Bot {i}", f"b{i}") for i in range(400)]),
-        bk.subscriptions_message([]),
-        bk.subscriptions_message(
+        listings.help_message(),
+        listings.bots_message([]),
+        listings.bots_message([Bot(f"id{i}", f"Bot {i}", f"b{i}") for i in range(400)]),
+        listings.subscriptions_message([]),
+        listings.subscriptions_message(
             [Sub("C123ABC", "all", "weekly"), Sub("bad id", "<!here>", "daily")]
         ),
-        bk.alerts_status_message("C123ABC", True, ["C123ABC", "C999XYZ"]),
-        bk.alerts_status_message("C123ABC", False, []),
-        bk.error_message("`<!channel>` matches no tracked bot."),
-        bk.ok_message("Subscribed <#C123ABC> to the weekly digest."),
+        listings.alerts_status_message("C123ABC", True, ["C123ABC", "C999XYZ"]),
+        listings.alerts_status_message("C123ABC", False, []),
+        listings.error_message("`<!channel>` matches no tracked bot."),
+        listings.ok_message("Subscribed <#C123ABC> to the weekly digest."),
     ]
     for message in messages:
         assert_valid(message)
@@ -332,7 +333,7 @@ def test_small_messages_are_valid() -> None:
 
 def test_bots_list_of_400_is_cut_with_a_note() -> None:
     """A long bots list is cut to Slack's limits and says how much is missing."""
-    message = bk.bots_message([Bot(f"id-{i}" * 8, f"Bot {'x' * 80} {i}") for i in range(400)])
+    message = listings.bots_message([Bot(f"id-{i}" * 8, f"Bot {'x' * 80} {i}") for i in range(400)])
     assert_valid(message)
     assert "more parts not shown" in all_text(message)
 
@@ -377,6 +378,6 @@ def test_block_kit_builder_url_round_trips() -> None:
 
 def test_payload_has_text_and_blocks() -> None:
     """The payload for respond/chat.postMessage always carries the fallback text."""
-    message = bk.help_message()
+    message = listings.help_message()
     assert message.payload() == {"text": message.text, "blocks": message.blocks}
     assert bk.build("   ", [bk.section("x")]).text == "botstats"

@@ -18,8 +18,8 @@ import pytest
 from pydantic import ValidationError
 
 from slackbot import __version__
-from slackbot.botpress import BotpressClient
-from slackbot.botpress_http import LIMITS, RetryPolicy, make_http_client, retry_hint
+from slackbot.botpress.client import BotpressClient
+from slackbot.botpress.http import LIMITS, RetryPolicy, make_http_client, retry_hint
 from slackbot.errors import (
     BotpressAPIError,
     BotpressAuthError,
@@ -428,7 +428,7 @@ def test_retries_are_logged_at_warning_with_status_and_wait(
     harness.analytics()
     warnings = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert len(warnings) == 1
-    assert warnings[0].name == "slackbot.botpress"
+    assert warnings[0].name == "slackbot.botpress.client"
     assert "HTTP 429" in warnings[0].getMessage()
     assert "7.00 s" in warnings[0].getMessage()
 

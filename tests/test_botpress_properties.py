@@ -16,7 +16,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 
 SPEC_NAME = "getBotAnalytics.openapi.yaml"
 # The repo's own copy first, so CI never depends on the sibling ../shared checkout.

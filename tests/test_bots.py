@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from slackbot.bots import find_bot
+from slackbot.core.lookup import find_bot
+from slackbot.core.models import Bot
 from slackbot.errors import UnknownBotError
-from slackbot.models import Bot
 
 BOTS = [
     Bot("bot_0001aaaaaaaaaaaaaaaaaaaaaaaa", "Support Assistant", "support"),

@@ -13,7 +13,7 @@ import pytest
 from slack_harness import ENV
 
 from slackbot.cli import main
-from slackbot.simulator import Simulator
+from slackbot.simulator.server import Simulator
 
 REPORT_KEYS = {
     "sessions",

@@ -1,4 +1,4 @@
-"""Tests for slackbot.commands: the /botstats grammar, its errors, and hostile input."""
+"""Tests for slackbot.core.commands: the /botstats grammar, its errors, and hostile input."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackbot.commands import (
+from slackbot.core.commands import (
     ALL,
     HELP_TEXT,
     USAGE,
@@ -25,8 +25,8 @@ from slackbot.commands import (
     parse_command,
     suggest_subcommand,
 )
+from slackbot.core.periods import parse_period
 from slackbot.errors import PeriodError, UsageError
-from slackbot.periods import parse_period
 
 NOW = datetime(2026, 5, 11, 10, 30, tzinfo=UTC)  # a Monday
 WEEK = parse_period("7d", now=NOW)

@@ -1,4 +1,4 @@
-"""Tests for slackbot.formatting: numbers, changes, dates and safe user text."""
+"""Tests for slackbot.core.formatting: numbers, changes, dates and safe user text."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from slackbot import formatting as fmt
-from slackbot.formatting import MINUS, NO_DATA, Tone
+from slackbot.core import formatting as fmt
+from slackbot.core.formatting import MINUS, NO_DATA, Tone
 
 
 @pytest.mark.parametrize(

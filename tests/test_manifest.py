@@ -16,12 +16,12 @@ from slack_bolt import App
 from slack_harness import BOT_TOKEN, ENV, SECRET
 from slack_sdk import WebClient
 
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 from slackbot.config import load_settings
 from slackbot.service import Service
-from slackbot.slack_app import build_app
+from slackbot.slack.app import build_app
 from slackbot.store import Store
-from slackbot.testing import FakeSlack
+from slackbot.testing.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "slackbot"

@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackbot.metrics import Summary, bucket_records, change, record_day, summarize
-from slackbot.models import AnalyticsRecord, AnalyticsResponse, Bot, Metrics
-from slackbot.periods import Period, parse_period
+from slackbot.core.metrics import Summary, bucket_records, change, record_day, summarize
+from slackbot.core.models import AnalyticsRecord, AnalyticsResponse, Bot, Metrics
+from slackbot.core.periods import Period, parse_period
 
 D = date.fromisoformat
 BOT = Bot("bot_0001aaaaaaaaaaaaaaaaaaaaaaaa", "Support Assistant", "support")

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
+from slackbot.core.periods import MAX_DAYS, MIN_DATE, PERIOD_USAGE, Period, parse_period
 from slackbot.errors import PeriodError, UsageError
-from slackbot.periods import MAX_DAYS, MIN_DATE, PERIOD_USAGE, Period, parse_period
 
 WEDNESDAY = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
 MONDAY = datetime(2026, 5, 18, 0, 0, tzinfo=UTC)

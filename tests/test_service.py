@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from slackbot.botpress import BotpressClient
-from slackbot.periods import parse_period
+from slackbot.botpress.client import BotpressClient
+from slackbot.core.periods import parse_period
 from slackbot.service import Service
-from slackbot.simulator import Simulator
+from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 
 NOW = datetime(2026, 5, 20, 12, 0, tzinfo=UTC)
@@ -43,9 +43,9 @@ def test_bots_dropped_from_the_list_stop_being_tracked(sim: Simulator, tmp_path:
     """A later, narrower bot list untracks the others in the store."""
     db = tmp_path / "b.db"
     make_service(sim, db).bots()
-    assert len(Store(db).bots()) == 3
+    assert len(Store(db).bots.all()) == 3
     make_service(sim, db, (("one", sim.bots[0].id),)).bots()
-    assert [b.id for b in Store(db).bots()] == [sim.bots[0].id]
+    assert [b.id for b in Store(db).bots.all()] == [sim.bots[0].id]
 
 
 def test_stored_bots_serve_when_botpress_is_down(sim: Simulator, tmp_path: Path) -> None:

@@ -15,9 +15,9 @@ from typing import Any
 import httpx
 import pytest
 
-from slackbot.models import AnalyticsResponse, Metrics
-from slackbot.simulator import FAULTS, Simulator
-from slackbot.synthetic import PlantedAnomaly, Workspace, generate_record
+from slackbot.core.models import AnalyticsResponse, Metrics
+from slackbot.simulator.server import FAULTS, Simulator
+from slackbot.simulator.workspace import PlantedAnomaly, Workspace, generate_record
 
 TODAY = date(2026, 5, 13)  # a Wednesday
 NOW = datetime(2026, 5, 13, 15, 0, tzinfo=UTC)
@@ -678,7 +678,7 @@ def test_serving_writes_nothing_to_stderr(
 
 def test_the_botpress_client_reads_the_simulator() -> None:
     """The real client pages through bots, drops the endDate bucket and merges split days."""
-    botpress = pytest.importorskip("slackbot.botpress")
+    botpress = pytest.importorskip("slackbot.botpress.client")
     with (
         Simulator(today=TODAY, page_size=2) as simulator,
         botpress.BotpressClient(

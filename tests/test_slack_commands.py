@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from slack_harness import CHANNEL, USER, Harness, harness, harness_factory, shared, wait_reply
 
-from slackbot.blocks_summary import bot_title, period_title
-from slackbot.periods import parse_period
+from slackbot.core.blocks.summary import bot_title, period_title
+from slackbot.core.periods import parse_period
 
 __all__ = ["harness", "harness_factory", "shared"]  # fixtures used by name
 
@@ -170,10 +170,10 @@ def test_subscribe_unsubscribe_and_list(shared: Harness) -> None:
     reply = shared.command("subscribe support daily", channel_id=here)
     assert "daily digest" in reply.body["text"]
     bot = bot_named(shared, "Support Assistant")
-    stored = shared.store.subscriptions(here)
+    stored = shared.store.subscriptions.all(here)
     assert [(s.target, s.cadence, s.created_by) for s in stored] == [(bot.id, "daily", USER)]
     shared.command("subscribe all <#C0SUBOPS1|ops>", channel_id=here)
-    assert [(s.target, s.cadence) for s in shared.store.subscriptions("C0SUBOPS1")] == [
+    assert [(s.target, s.cadence) for s in shared.store.subscriptions.all("C0SUBOPS1")] == [
         ("all", "weekly")
     ]
     listing = shared.command("subscriptions")
@@ -182,7 +182,7 @@ def test_subscribe_unsubscribe_and_list(shared: Harness) -> None:
     assert "<#C0SUBOPS1>" in listed
     assert "Support Assistant" in listed
     shared.command("unsubscribe support", channel_id=here)
-    assert shared.store.subscriptions(here) == []
+    assert shared.store.subscriptions.all(here) == []
     again = shared.command("unsubscribe support", channel_id=here)
     assert "has no digest" in again.body["text"]
 
@@ -191,12 +191,12 @@ def test_alerts_on_off_status(shared: Harness) -> None:
     """Alerts are turned on and off per channel and the status says so."""
     here = "C0ALERTS01"
     shared.command("alerts on", channel_id=here)
-    assert shared.store.alerts_enabled(here) is True
+    assert shared.store.alerts.enabled(here) is True
     status = shared.command("alerts status", channel_id=here)
     assert "on" in status.body["text"]
     assert "<#C0ALERTS01>" in str(status.body["blocks"])
     shared.command("alerts off <#C0ALERTS01|alerts>", channel_id=CHANNEL)
-    assert shared.store.alerts_enabled(here) is False
+    assert shared.store.alerts.enabled(here) is False
     assert "off" in shared.command("alerts", channel_id=here).body["text"]
 
 
@@ -232,16 +232,16 @@ def test_admins_are_enforced(harness_factory: Any) -> None:
         assert "<@U0ADMIN01>" in refused.body["text"]
         assert "<@U0ADMIN02>" in refused.body["text"]
         assert refused.body["response_type"] == "ephemeral"
-    assert guarded.store.subscriptions() == []
-    assert guarded.store.alert_routes() == {}
+    assert guarded.store.subscriptions.all() == []
+    assert guarded.store.alerts.routes() == {}
     # Reading is for everyone.
     assert "No digests" in guarded.command("subscriptions", user_id="U0NOBODY1").body["text"]
     guarded.command("subscribe all daily", user_id="U0ADMIN02")
-    assert [(s.target, s.cadence) for s in guarded.store.subscriptions(CHANNEL)] == [
+    assert [(s.target, s.cadence) for s in guarded.store.subscriptions.all(CHANNEL)] == [
         ("all", "daily")
     ]
     guarded.command("alerts on", user_id="U0ADMIN01")
-    assert guarded.store.alerts_enabled(CHANNEL)
+    assert guarded.store.alerts.enabled(CHANNEL)
 
 
 def test_commands_and_latencies_are_counted(shared: Harness) -> None:

@@ -16,7 +16,7 @@ from slackbot.errors import (
     BotpressResponseError,
     BotpressUnavailableError,
 )
-from slackbot.testing import signed_command_request
+from slackbot.testing.fake_slack import signed_command_request
 
 __all__ = ["harness", "harness_factory", "shared"]  # fixtures used by name
 
@@ -98,8 +98,8 @@ def assert_nothing_happened(harness: Harness, sim_requests_before: int) -> None:
     harness.command("help")
     assert [r.id for r in harness.slack.responses if r.id in {"forged", "old"}] == []
     assert len(harness.slack.responses) == 1
-    assert harness.store.subscriptions() == []
-    assert harness.store.alert_routes() == {}
+    assert harness.store.subscriptions.all() == []
+    assert harness.store.alerts.routes() == {}
     assert len(harness.sim.requests) == sim_requests_before
     metrics = harness.telemetry.render().decode()
     counted = re.findall(r"^botstats_commands_total\{.*\} (\S+)$", metrics, re.M)

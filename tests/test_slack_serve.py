@@ -14,8 +14,8 @@ import pytest
 from slack_harness import BOT_TOKEN, ENV, SECRET, clear_env
 
 from slackbot.cli import main
-from slackbot.simulator import Simulator
-from slackbot.testing import FakeSlack, free_port, signed_command_request
+from slackbot.simulator.server import Simulator
+from slackbot.testing.fake_slack import FakeSlack, free_port, signed_command_request
 
 
 def wait_healthy(url: str, process: subprocess.Popen[str], timeout: float = 30.0) -> None:

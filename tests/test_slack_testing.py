@@ -14,14 +14,14 @@ from slack_harness import BOT_TOKEN, SECRET, clear_env
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web import WebClient
 
-from slackbot.botpress import BotpressClient
-from slackbot.commands import parse_command
+from slackbot.botpress.client import BotpressClient
 from slackbot.config import load_settings
-from slackbot.models import Bot
+from slackbot.core.commands import parse_command
+from slackbot.core.models import Bot
 from slackbot.replies import UNEXPECTED, Replies, needs_admin, subcommand_name
 from slackbot.service import Service
 from slackbot.store import Store
-from slackbot.testing import FakeSlack, signed_command_request
+from slackbot.testing.fake_slack import FakeSlack, signed_command_request
 
 NOW = datetime(2026, 5, 11, 12, tzinfo=UTC)
 

@@ -28,19 +28,19 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web import WebClient
 from slack_sdk.webhook import WebhookResponse
 
-from slackbot.blocks import help_message
-from slackbot.botpress import BotpressClient
+from slackbot.botpress.client import BotpressClient
 from slackbot.config import load_settings
+from slackbot.core.blocks.listings import help_message
 from slackbot.errors import ConfigError
-from slackbot.listeners_commands import BUSY, deliver
 from slackbot.service import Service
-from slackbot.simulator import Simulator
-from slackbot.slack_app import RetryAfterHandler, build_app, build_web_client, retry_after
-from slackbot.slack_context import Runner
+from slackbot.simulator.server import Simulator
+from slackbot.slack.app import RetryAfterHandler, build_app, build_web_client, retry_after
+from slackbot.slack.context import Runner
+from slackbot.slack.listeners.commands import BUSY, deliver
+from slackbot.slack.telemetry import Telemetry
+from slackbot.slack.web import create_web_app, required_settings, select_mode
 from slackbot.store import Store
-from slackbot.telemetry import Telemetry
-from slackbot.testing import FakeSlack, ServerThread, free_port, signed_headers
-from slackbot.web import create_web_app, required_settings, select_mode
+from slackbot.testing.fake_slack import FakeSlack, ServerThread, free_port, signed_headers
 
 __all__ = ["harness", "harness_factory"]  # fixtures used by name
 

@@ -15,11 +15,12 @@ from typing import Any
 
 import pytest
 
-from slackbot.errors import StoreError
-from slackbot.models import Bot, Metrics
-from slackbot.store import Store, contiguous_ranges
-from slackbot.store_alerts import AlertState, Baseline
-from slackbot.store_schema import MIGRATIONS, STEPS, migrate
+from slackbot.core.models import Bot, Metrics
+from slackbot.errors import RunStateError, StoreError
+from slackbot.store import Store
+from slackbot.store.days import contiguous_ranges
+from slackbot.store.alerts import AlertState, Baseline
+from slackbot.store.schema import MIGRATIONS, STEPS, migrate
 
 NOW = datetime(2026, 5, 11, 9, 30, tzinfo=UTC)
 D1 = date(2026, 5, 1)
@@ -68,7 +69,7 @@ def sample(seed: int, *, llm: bool = True) -> Metrics:
 def store(tmp_path: Path) -> Iterator[Store]:
     """A fresh store with one tracked bot, closed after the test."""
     with Store(tmp_path / "botstats.db") as opened:
-        opened.upsert_bots([Bot("b1", "Support", "sup")])
+        opened.bots.upsert([Bot("b1", "Support", "sup")])
         yield opened
 
 
@@ -129,9 +130,9 @@ def test_schema_refuses_bad_values(store: Store) -> None:
     with pytest.raises(StoreError, match="CHECK constraint"), store.write() as db:
         db.execute("INSERT INTO runs (key, kind, status, claimed_at) VALUES ('k', 'd', 'odd', 'x')")
     with pytest.raises(StoreError, match="CHECK constraint"):
-        store.add_subscription("C1", "all", "hourly")  # type: ignore[arg-type]
-    assert store.runs() == []
-    assert store.subscriptions() == []
+        store.subscriptions.add("C1", "all", "hourly")  # type: ignore[arg-type]
+    assert store.runs.all() == []
+    assert store.subscriptions.all() == []
 
 
 # --- days, coverage ---------------------------------------------------------------------
@@ -140,8 +141,8 @@ def test_schema_refuses_bad_values(store: Store) -> None:
 def test_metrics_round_trip_exactly(store: Store) -> None:
     """Saved days load back equal: floats bit for bit, None min/max, both JSON maps."""
     days = {day(0): sample(0), day(1): sample(1, llm=False), day(3): sample(3)}
-    assert store.save_days("b1", day(0), day(3), days, fetched_at=NOW) == 3
-    loaded = store.load_days("b1", day(0), day(3))
+    assert store.days.save("b1", day(0), day(3), days, fetched_at=NOW) == 3
+    loaded = store.days.load("b1", day(0), day(3))
     assert loaded == days
     assert loaded[day(1)].latency_min is None
     assert loaded[day(1)].cost_max is None
@@ -151,72 +152,72 @@ def test_metrics_round_trip_exactly(store: Store) -> None:
 
 def test_covered_day_without_row_is_fetched_no_data(store: Store) -> None:
     """A fetched day with no data is covered but has no row; a never-fetched day is missing."""
-    store.save_days("b1", day(0), day(2), {day(1): sample(1)}, fetched_at=NOW)
-    assert store.load_days("b1", day(0), day(5)) == {day(1): sample(1)}
-    assert store.covered_days("b1", day(0), day(5)) == {day(0), day(1), day(2)}
-    assert store.missing_ranges("b1", day(0), day(5)) == [(day(3), day(5))]
+    store.days.save("b1", day(0), day(2), {day(1): sample(1)}, fetched_at=NOW)
+    assert store.days.load("b1", day(0), day(5)) == {day(1): sample(1)}
+    assert store.days.covered("b1", day(0), day(5)) == {day(0), day(1), day(2)}
+    assert store.days.missing_ranges("b1", day(0), day(5)) == [(day(3), day(5))]
 
 
 def test_save_days_replaces_the_range_and_ignores_days_outside(store: Store) -> None:
     """Re-fetching a range drops rows Botpress no longer returns; days outside are not stored."""
-    store.save_days(
+    store.days.save(
         "b1", day(0), day(2), {d: sample(i) for i, d in enumerate([day(0), day(1)])}, fetched_at=NOW
     )
     later = NOW + timedelta(hours=1)
-    written = store.save_days(
+    written = store.days.save(
         "b1", day(1), day(2), {day(2): sample(5), day(9): sample(9)}, fetched_at=later
     )
     assert written == 1
-    assert store.load_days("b1", day(0), day(10)) == {day(0): sample(0), day(2): sample(5)}
-    assert store.missing_ranges("b1", day(0), day(10)) == [(day(3), day(10))]
-    assert store.last_fetched_at("b1") == later
+    assert store.days.load("b1", day(0), day(10)) == {day(0): sample(0), day(2): sample(5)}
+    assert store.days.missing_ranges("b1", day(0), day(10)) == [(day(3), day(10))]
+    assert store.days.last_fetched_at("b1") == later
 
 
 def test_missing_ranges_are_contiguous_gaps(store: Store) -> None:
     """Uncovered days come back as (first, last) runs, oldest first."""
-    assert store.missing_ranges("b1", day(0), day(9)) == [(day(0), day(9))]
-    store.save_days("b1", day(2), day(3), {}, fetched_at=NOW)
-    store.save_days("b1", day(5), day(5), {}, fetched_at=NOW)
-    store.save_days("b1", day(9), day(9), {}, fetched_at=NOW)
-    assert store.missing_ranges("b1", day(0), day(9)) == [
+    assert store.days.missing_ranges("b1", day(0), day(9)) == [(day(0), day(9))]
+    store.days.save("b1", day(2), day(3), {}, fetched_at=NOW)
+    store.days.save("b1", day(5), day(5), {}, fetched_at=NOW)
+    store.days.save("b1", day(9), day(9), {}, fetched_at=NOW)
+    assert store.days.missing_ranges("b1", day(0), day(9)) == [
         (day(0), day(1)),
         (day(4), day(4)),
         (day(6), day(8)),
     ]
-    assert store.missing_ranges("b1", day(2), day(3)) == []
-    assert store.missing_ranges("other-bot", day(0), day(0)) == [(day(0), day(0))]
+    assert store.days.missing_ranges("b1", day(2), day(3)) == []
+    assert store.days.missing_ranges("other-bot", day(0), day(0)) == [(day(0), day(0))]
     assert contiguous_ranges([day(3), day(1), day(2), day(3)]) == [(day(1), day(3))]
 
 
 def test_load_history_reads_many_bots_in_one_query(store: Store) -> None:
     """load_history returns each bot's days in the range and skips bots without data."""
-    store.save_days("b1", day(0), day(1), {day(0): sample(0), day(1): sample(1)}, fetched_at=NOW)
-    store.save_days("b2", day(0), day(1), {day(1): sample(2)}, fetched_at=NOW)
-    history = store.load_history(["b1", "b2", "b3"], day(1), day(1))
+    store.days.save("b1", day(0), day(1), {day(0): sample(0), day(1): sample(1)}, fetched_at=NOW)
+    store.days.save("b2", day(0), day(1), {day(1): sample(2)}, fetched_at=NOW)
+    history = store.days.history(["b1", "b2", "b3"], day(1), day(1))
     assert history == {"b1": {day(1): sample(1)}, "b2": {day(1): sample(2)}}
-    assert store.load_history([], day(0), day(1)) == {}
+    assert store.days.history([], day(0), day(1)) == {}
 
 
 def test_last_fetched_at_is_none_before_any_fetch(store: Store) -> None:
     """A bot never fetched has no freshness time."""
-    assert store.last_fetched_at("b1") is None
+    assert store.days.last_fetched_at("b1") is None
 
 
 def test_upsert_bots_tracks_and_untracks(store: Store) -> None:
     """Bots upsert as tracked; exclusive untracks the rest; a bot first seen in data is not."""
-    store.save_days("b9", day(0), day(0), {}, fetched_at=NOW)
-    assert store.bots() == [Bot("b1", "Support", "sup")]
-    store.upsert_bots([Bot("b2", "Billing"), Bot("b1", "Support desk", None)])
-    assert store.bots() == [Bot("b2", "Billing"), Bot("b1", "Support desk")]
-    store.upsert_bots([Bot("b2", "Billing", "bill")], exclusive=True)
-    assert store.bots() == [Bot("b2", "Billing", "bill")]
-    assert {b.id for b in store.bots(include_untracked=True)} == {"b1", "b2", "b9"}
+    store.days.save("b9", day(0), day(0), {}, fetched_at=NOW)
+    assert store.bots.all() == [Bot("b1", "Support", "sup")]
+    store.bots.upsert([Bot("b2", "Billing"), Bot("b1", "Support desk", None)])
+    assert store.bots.all() == [Bot("b2", "Billing"), Bot("b1", "Support desk")]
+    store.bots.upsert([Bot("b2", "Billing", "bill")], exclusive=True)
+    assert store.bots.all() == [Bot("b2", "Billing", "bill")]
+    assert {b.id for b in store.bots.all(include_untracked=True)} == {"b1", "b2", "b9"}
 
 
 def test_failure_mid_batch_leaves_no_partial_rows(store: Store, tmp_path: Path) -> None:
     """A trigger that aborts the 4th day insert rolls back the whole save, old rows intact."""
     before = {day(0): sample(0), day(1): sample(1)}
-    store.save_days("b1", day(0), day(1), before, fetched_at=NOW)
+    store.days.save("b1", day(0), day(1), before, fetched_at=NOW)
     with store.write() as db:
         db.execute(
             "CREATE TRIGGER fail_mid_batch BEFORE INSERT ON daily_metrics "
@@ -225,19 +226,19 @@ def test_failure_mid_batch_leaves_no_partial_rows(store: Store, tmp_path: Path) 
         )
     batch = {day(n): sample(10 + n) for n in range(6)}
     with pytest.raises(StoreError, match="injected failure") as caught:
-        store.save_days("b1", day(0), day(5), batch, fetched_at=NOW + timedelta(hours=1))
+        store.days.save("b1", day(0), day(5), batch, fetched_at=NOW + timedelta(hours=1))
     assert str(tmp_path / "botstats.db") in str(caught.value)
-    assert store.load_days("b1", day(0), day(5)) == before
-    assert store.covered_days("b1", day(0), day(5)) == {day(0), day(1)}
-    assert store.last_fetched_at("b1") == NOW
+    assert store.days.load("b1", day(0), day(5)) == before
+    assert store.days.covered("b1", day(0), day(5)) == {day(0), day(1)}
+    assert store.days.last_fetched_at("b1") == NOW
 
 
 def test_value_that_cannot_be_serialised_fails_before_writing(store: Store) -> None:
     """A NaN in an event map is refused with a StoreError and nothing is written."""
     bad = dataclasses.replace(sample(2), event_types={"x": float("nan")})
     with pytest.raises(StoreError, match="bot b1"):
-        store.save_days("b1", day(0), day(2), {day(0): sample(0), day(2): bad}, fetched_at=NOW)
-    assert store.covered_days("b1", day(0), day(2)) == set()
+        store.days.save("b1", day(0), day(2), {day(0): sample(0), day(2): bad}, fetched_at=NOW)
+    assert store.days.covered("b1", day(0), day(2)) == set()
 
 
 # --- runs --------------------------------------------------------------------------------
@@ -245,13 +246,13 @@ def test_value_that_cannot_be_serialised_fails_before_writing(store: Store) -> N
 
 def test_claim_run_is_true_once(store: Store) -> None:
     """The first claim wins; later claims of the same key lose, even after it was sent."""
-    assert store.claim_run("digest:C1:all:2026-W19", kind="digest", channel="C1", now=NOW)
-    assert not store.claim_run("digest:C1:all:2026-W19", kind="digest", channel="C1", now=NOW)
-    assert store.mark_posting("digest:C1:all:2026-W19")
-    assert store.finish_run("digest:C1:all:2026-W19", status="sent", message_ts="1.2", now=NOW)
+    assert store.runs.claim("digest:C1:all:2026-W19", kind="digest", channel="C1", now=NOW)
+    assert not store.runs.claim("digest:C1:all:2026-W19", kind="digest", channel="C1", now=NOW)
+    assert store.runs.mark_posting("digest:C1:all:2026-W19")
+    assert store.runs.finish("digest:C1:all:2026-W19", status="sent", message_ts="1.2", now=NOW)
     later = NOW + timedelta(days=1)
-    assert not store.claim_run("digest:C1:all:2026-W19", kind="digest", channel="C1", now=later)
-    run = store.run("digest:C1:all:2026-W19")
+    assert not store.runs.claim("digest:C1:all:2026-W19", kind="digest", channel="C1", now=later)
+    run = store.runs.get("digest:C1:all:2026-W19")
     assert run is not None
     assert (run.status, run.message_ts, run.attempts, run.finished_at) == ("sent", "1.2", 1, NOW)
 
@@ -259,35 +260,36 @@ def test_claim_run_is_true_once(store: Store) -> None:
 def test_released_run_can_be_claimed_again_up_to_max_attempts(store: Store) -> None:
     """release_run makes an unposted run claimable again, counting attempts up to the cap."""
     for attempt in (1, 2):
-        assert store.claim_run("k", kind="alert", channel="C2", now=NOW, max_attempts=2)
-        assert store.release_run("k", error=f"boom {attempt}", now=NOW)
-    assert not store.claim_run("k", kind="alert", channel="C2", now=NOW, max_attempts=2)
-    run = store.run("k")
+        assert store.runs.claim("k", kind="alert", channel="C2", now=NOW, max_attempts=2)
+        assert store.runs.release("k", error=f"boom {attempt}", now=NOW)
+    assert not store.runs.claim("k", kind="alert", channel="C2", now=NOW, max_attempts=2)
+    run = store.runs.get("k")
     assert run is not None
     assert (run.status, run.attempts, run.error) == ("failed", 2, "boom 2")
 
 
 def test_run_stuck_in_posting_is_not_retried_but_reported(store: Store) -> None:
     """A run that may have posted is never re-claimed or silently released; stuck_runs lists it."""
-    assert store.claim_run("k", kind="digest", channel="C1", now=NOW)
-    assert store.mark_posting("k")
+    assert store.runs.claim("k", kind="digest", channel="C1", now=NOW)
+    assert store.runs.mark_posting("k")
     much_later = NOW + timedelta(days=2)
-    assert not store.claim_run("k", kind="digest", channel="C1", now=much_later)
-    assert not store.release_run("k")
-    assert [r.key for r in store.stuck_runs(now=much_later)] == ["k"]
-    assert store.stuck_runs(now=NOW) == []
-    assert store.release_run("k", error="checked: not in channel", force=True)
-    assert store.claim_run("k", kind="digest", channel="C1", now=much_later)
+    assert not store.runs.claim("k", kind="digest", channel="C1", now=much_later)
+    assert not store.runs.release("k")
+    assert [r.key for r in store.runs.stuck(now=much_later)] == ["k"]
+    assert store.runs.stuck(now=NOW) == []
+    assert store.runs.release("k", error="checked: not in channel", force=True)
+    assert store.runs.claim("k", kind="digest", channel="C1", now=much_later)
 
 
 def test_stale_claim_without_posting_is_taken_over(store: Store) -> None:
     """A claim whose owner died before posting is claimable once it is stale."""
-    assert store.claim_run("k", kind="digest", channel=None, now=NOW)
-    assert not store.claim_run("k", kind="digest", channel=None, now=NOW + timedelta(minutes=5))
-    assert store.claim_run("k", kind="digest", channel=None, now=NOW + timedelta(minutes=20))
-    assert not store.mark_posting("missing")
-    assert not store.finish_run("missing", status="failed")
-    assert [r.attempts for r in store.runs(status="claimed")] == [2]
+    assert store.runs.claim("k", kind="digest", channel=None, now=NOW)
+    assert not store.runs.claim("k", kind="digest", channel=None, now=NOW + timedelta(minutes=5))
+    assert store.runs.claim("k", kind="digest", channel=None, now=NOW + timedelta(minutes=20))
+    assert not store.runs.mark_posting("missing")
+    with pytest.raises(RunStateError, match="'missing' does not exist"):
+        store.runs.finish("missing", status="failed")
+    assert [r.attempts for r in store.runs.all(status="claimed")] == [2]
 
 
 # --- subscriptions, alert routes, baselines, alert state --------------------------------
@@ -295,27 +297,27 @@ def test_stale_claim_without_posting_is_taken_over(store: Store) -> None:
 
 def test_subscriptions_add_update_remove(store: Store) -> None:
     """Subscribing twice updates the cadence; unsubscribing reports whether anything was there."""
-    assert store.add_subscription("C1", "b1", "daily", "U1", now=NOW)
-    assert not store.add_subscription("C1", "b1", "weekly", "U2", now=NOW)
-    assert store.add_subscription("C2", "all", now=NOW)
-    assert [(s.channel, s.target, s.cadence, s.created_by) for s in store.subscriptions()] == [
+    assert store.subscriptions.add("C1", "b1", "daily", "U1", now=NOW)
+    assert not store.subscriptions.add("C1", "b1", "weekly", "U2", now=NOW)
+    assert store.subscriptions.add("C2", "all", now=NOW)
+    assert [(s.channel, s.target, s.cadence, s.created_by) for s in store.subscriptions.all()] == [
         ("C1", "b1", "weekly", "U1"),
         ("C2", "all", "weekly", None),
     ]
-    assert [s.target for s in store.subscriptions("C2")] == ["all"]
-    assert store.remove_subscription("C1", "b1")
-    assert not store.remove_subscription("C1", "b1")
+    assert [s.target for s in store.subscriptions.all("C2")] == ["all"]
+    assert store.subscriptions.remove("C1", "b1")
+    assert not store.subscriptions.remove("C1", "b1")
 
 
 def test_alert_routes(store: Store) -> None:
     """Alerts are off until turned on, per channel, and can be turned off again."""
-    assert not store.alerts_enabled("C1")
-    store.set_alerts("C1", True, "U1", now=NOW)
-    store.set_alerts("C2", True, "U1", now=NOW)
-    store.set_alerts("C2", False, "U2", now=NOW)
-    assert store.alert_channels() == ["C1"]
-    assert store.alert_routes() == {"C1": True, "C2": False}
-    assert store.alerts_enabled("C1")
+    assert not store.alerts.enabled("C1")
+    store.alerts.set_route("C1", True, "U1", now=NOW)
+    store.alerts.set_route("C2", True, "U1", now=NOW)
+    store.alerts.set_route("C2", False, "U2", now=NOW)
+    assert store.alerts.channels() == ["C1"]
+    assert store.alerts.routes() == {"C1": True, "C2": False}
+    assert store.alerts.enabled("C1")
 
 
 def test_baselines_and_alert_states_round_trip(store: Store) -> None:
@@ -323,14 +325,14 @@ def test_baselines_and_alert_states_round_trip(store: Store) -> None:
     baselines = [
         Baseline("b1", "cost", day(n), 1.5, 0.5, None, "weekday-median", 35, NOW) for n in (0, 1)
     ]
-    store.save_baselines(baselines)
-    assert store.baselines("b1", day(0), day(1)) == baselines
-    assert store.baselines("b1", day(1), day(1), metric="sessions") == []
+    store.alerts.save_baselines(baselines)
+    assert store.alerts.baselines("b1", day(0), day(1)) == baselines
+    assert store.alerts.baselines("b1", day(1), day(1), metric="sessions") == []
     state = AlertState("b1", "cost", "up", "firing", since=NOW, last_value=9.5, message_ts="1.1")
-    store.save_alert_states([state])
-    store.save_alert_states([dataclasses.replace(state, acknowledged_by="U1")])
-    assert store.alert_states() == [dataclasses.replace(state, acknowledged_by="U1")]
-    assert store.alert_states("b2") == []
+    store.alerts.save_states([state])
+    store.alerts.save_states([dataclasses.replace(state, acknowledged_by="U1")])
+    assert store.alerts.states() == [dataclasses.replace(state, acknowledged_by="U1")]
+    assert store.alerts.states("b2") == []
 
 
 # --- threads -----------------------------------------------------------------------------
@@ -360,7 +362,7 @@ def test_closed_store_is_reported(tmp_path: Path) -> None:
     opened.close()
     assert not opened.ping()
     with pytest.raises(StoreError, match=r"x\.db is closed"):
-        opened.bots()
+        opened.bots.all()
 
 
 # --- faults ------------------------------------------------------------------------------
@@ -431,7 +433,7 @@ def test_read_only_directory(tmp_path: Path, existing: bool) -> None:
             leftover.unlink()
     folder.chmod(0o555)
     try:
-        error = in_unprivileged_thread(lambda: Store(path).bots())
+        error = in_unprivileged_thread(lambda: Store(path).bots.all())
     finally:
         folder.chmod(0o755)
     if isinstance(error, OSError) and error.strerror in ("capget", "capset"):
@@ -494,19 +496,19 @@ def test_locked_database_beyond_the_busy_timeout(tmp_path: Path) -> None:
     """A write lock held elsewhere past the busy timeout gives a StoreError, not a hang."""
     path = tmp_path / "botstats.db"
     store = Store(path, busy_timeout=0.05)
-    store.save_days("b1", day(0), day(0), {day(0): sample(0)}, fetched_at=NOW)
+    store.days.save("b1", day(0), day(0), {day(0): sample(0)}, fetched_at=NOW)
     other = sqlite3.connect(path, isolation_level=None)
     other.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(StoreError, match="locked") as caught:
-            store.save_days("b1", day(1), day(1), {}, fetched_at=NOW)
+            store.days.save("b1", day(1), day(1), {}, fetched_at=NOW)
         assert str(path) in str(caught.value)
         assert "0.05 s" in str(caught.value)
         with pytest.raises(StoreError, match="locked"):
-            store.claim_run("k", kind="digest", channel="C1", now=NOW)
-        assert store.load_days("b1", day(0), day(1)) == {day(0): sample(0)}  # reads still work
+            store.runs.claim("k", kind="digest", channel="C1", now=NOW)
+        assert store.days.load("b1", day(0), day(1)) == {day(0): sample(0)}  # reads still work
     finally:
         other.rollback()
         other.close()
-    assert store.claim_run("k", kind="digest", channel="C1", now=NOW)
+    assert store.runs.claim("k", kind="digest", channel="C1", now=NOW)
     store.close()

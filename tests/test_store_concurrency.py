@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from slackbot.models import Metrics
+from slackbot.core.models import Metrics
 from slackbot.store import Store
 
 NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
@@ -42,7 +42,7 @@ won = []
 def claim(chunk, start):
     start.wait()
     for key in chunk:
-        if store.claim_run(key, kind="digest", channel="C1", now=now):
+        if store.runs.claim(key, kind="digest", channel="C1", now=now):
             won.append(key)
 
 size = len(keys) // rounds
@@ -66,7 +66,7 @@ def claim_from_threads(store: Store, keys: list[str], threads: int) -> list[str]
 
     def claim() -> None:
         start.wait(timeout=10)
-        won.extend(k for k in keys if store.claim_run(k, kind="digest", channel="C1", now=NOW))
+        won.extend(k for k in keys if store.runs.claim(k, kind="digest", channel="C1", now=NOW))
 
     workers = [threading.Thread(target=claim) for _ in range(threads)]
     for worker in workers:
@@ -81,7 +81,7 @@ def test_four_threads_claim_each_key_exactly_once(tmp_path: Path) -> None:
     with Store(tmp_path / "botstats.db", busy_timeout=30) as store:
         won = claim_from_threads(store, KEYS, 4)
         assert sorted(won) == sorted(KEYS)
-        assert {r.attempts for r in store.runs()} == {1}
+        assert {r.attempts for r in store.runs.all()} == {1}
 
 
 @pytest.mark.slow
@@ -115,7 +115,7 @@ def test_two_processes_claim_each_key_exactly_once(tmp_path: Path) -> None:
     won = [json.loads(out.strip().splitlines()[-1]) for out in outputs]
     assert sorted(won[0] + won[1]) == sorted(KEYS)
     with Store(path) as store:
-        assert len(store.runs()) == len(KEYS)
+        assert len(store.runs.all()) == len(KEYS)
         with store.read() as db:
             assert db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (1,)
 
@@ -127,7 +127,7 @@ def test_threads_saving_different_bots_all_land(tmp_path: Path) -> None:
     with Store(tmp_path / "botstats.db", busy_timeout=30) as store:
         workers = [
             threading.Thread(
-                target=store.save_days,
+                target=store.days.save,
                 args=(f"bot-{n}", first, first + timedelta(days=364), year),
                 kwargs={"fetched_at": NOW},
             )
@@ -137,5 +137,5 @@ def test_threads_saving_different_bots_all_land(tmp_path: Path) -> None:
             worker.start()
         for worker in workers:
             worker.join()
-        history = store.load_history([f"bot-{n}" for n in range(8)], first, first + timedelta(364))
+        history = store.days.history([f"bot-{n}" for n in range(8)], first, first + timedelta(364))
         assert history == {f"bot-{n}": year for n in range(8)}

@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from slackbot.botpress import BotpressClient
-from slackbot.models import Bot, Metrics
-from slackbot.progress import BarProgress, LineProgress, make_progress
-from slackbot.simulator import Simulator
+from slackbot.botpress.client import BotpressClient
+from slackbot.console.progress import BarProgress, LineProgress, make_progress
+from slackbot.core.models import Bot, Metrics
+from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 from slackbot.sync import BotSync, ensure_days, merge_ranges, plan_calls, sync_bots
 
@@ -96,11 +96,11 @@ def test_first_sync_is_one_call_per_bot_and_stores_exactly(
     assert [r.bot_id for r in report.bots] == [b.id for b in bots]
     assert all(r.calls == 1 and r.days_fetched == 30 for r in report.bots)
     for bot in bots:
-        stored = store.load_days(bot.id, d(30), d(1))
+        stored = store.days.load(bot.id, d(30), d(1))
         assert stored == client.fetch_days(bot.id, d(30), d(1))
-        assert store.missing_ranges(bot.id, d(30), d(1)) == []
-        assert store.missing_ranges(bot.id, TODAY, TODAY) == [(TODAY, TODAY)]
-    assert report.days_written == sum(len(store.load_days(b.id, d(30), d(1))) for b in bots)
+        assert store.days.missing_ranges(bot.id, d(30), d(1)) == []
+        assert store.days.missing_ranges(bot.id, TODAY, TODAY) == [(TODAY, TODAY)]
+    assert report.days_written == sum(len(store.days.load(b.id, d(30), d(1))) for b in bots)
     assert report.calls == len(bots)
 
 
@@ -135,7 +135,7 @@ def test_gap_in_the_middle_is_fetched_with_one_call(
     ]
     assert report.bots[0].calls == 2
     assert report.bots[0].days_fetched == 11
-    assert store.missing_ranges(target, d(30), d(1)) == []
+    assert store.days.missing_ranges(target, d(30), d(1)) == []
 
 
 def test_a_longer_window_fetches_only_the_older_days(
@@ -159,8 +159,8 @@ def test_one_failing_bot_does_not_stop_the_others(
     assert report.failed[0].error is not None
     assert "404" in report.failed[0].error
     assert any(ghost.id in line for line in report.lines()[1:])
-    assert all(store.missing_ranges(b.id, d(7), d(1)) == [] for b in bots)
-    assert store.missing_ranges(ghost.id, d(7), d(1)) == [(d(7), d(1))]
+    assert all(store.days.missing_ranges(b.id, d(7), d(1)) == [] for b in bots)
+    assert store.days.missing_ranges(ghost.id, d(7), d(1)) == [(d(7), d(1))]
 
 
 def test_store_failure_for_one_bot_is_reported_and_leaves_no_rows(
@@ -168,7 +168,7 @@ def test_store_failure_for_one_bot_is_reported_and_leaves_no_rows(
 ) -> None:
     """A write that aborts mid-batch for one bot fails that bot only, leaving none of its rows."""
     victim = bots[1].id
-    store.upsert_bots(bots)
+    store.bots.upsert(bots)
     with store.write() as db:
         db.execute(
             "CREATE TRIGGER fail_victim BEFORE INSERT ON coverage "
@@ -178,9 +178,9 @@ def test_store_failure_for_one_bot_is_reported_and_leaves_no_rows(
     report = sync_bots(client, store, bots, today=TODAY, days=7)
     assert [r.bot_id for r in report.failed] == [victim]
     assert "injected failure" in (report.failed[0].error or "")
-    assert store.load_days(victim, d(7), d(1)) == {}
-    assert store.covered_days(victim, d(7), d(1)) == set()
-    assert store.load_days(bots[0].id, d(7), d(1)) != {}
+    assert store.days.load(victim, d(7), d(1)) == {}
+    assert store.days.covered(victim, d(7), d(1)) == set()
+    assert store.days.load(bots[0].id, d(7), d(1)) != {}
 
 
 class Gate:
@@ -283,8 +283,8 @@ def test_ensure_days_fetches_today_live_and_never_covers_it(
     assert calls(sim) == [(bot, d(6), TODAY)]  # the gap ending yesterday shares today's call
     assert TODAY in first_round
     assert first_round == client.fetch_days(bot, d(6), TODAY)
-    assert store.missing_ranges(bot, d(6), TODAY) == [(TODAY, TODAY)]
-    assert TODAY not in store.load_days(bot, d(6), TODAY)
+    assert store.days.missing_ranges(bot, d(6), TODAY) == [(TODAY, TODAY)]
+    assert TODAY not in store.days.load(bot, d(6), TODAY)
     sim.clear_requests()
     second_round = ensure_days(client, store, bot, d(6), TODAY, today=TODAY)
     assert calls(sim) == [(bot, TODAY, TODAY)]
@@ -298,7 +298,7 @@ def test_ensure_days_on_closed_days_reads_the_store(
     bot = bots[1].id
     sync_bots(client, store, bots[1:2], today=TODAY, days=7)
     sim.clear_requests()
-    assert ensure_days(client, store, bot, d(7), d(1), today=TODAY) == store.load_days(
+    assert ensure_days(client, store, bot, d(7), d(1), today=TODAY) == store.days.load(
         bot, d(7), d(1)
     )
     assert calls(sim) == []

@@ -1,0 +1,53 @@
+"""Finding a tracked bot from what a person typed: alias, id, or a unique name prefix."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Sequence
+
+from slackbot.core.models import Bot
+from slackbot.errors import UnknownBotError
+
+MAX_SUGGESTIONS = 5
+
+
+def find_bot(bots: Sequence[Bot], query: str) -> Bot:
+    """The bot ``query`` names; UnknownBotError with the closest matches otherwise.
+
+    Order of precedence: exact alias, exact id, exact name, then a unique
+    case-insensitive prefix of the name or alias.
+    """
+    wanted = query.strip().casefold()
+    for attribute in ("alias", "id", "name"):
+        exact = [b for b in bots if (getattr(b, attribute) or "").casefold() == wanted]
+        if len(exact) == 1:
+            return exact[0]
+    prefixed = [
+        b
+        for b in bots
+        if wanted
+        and (b.name.casefold().startswith(wanted) or (b.alias or "").casefold().startswith(wanted))
+    ]
+    if len(prefixed) == 1:
+        return prefixed[0]
+    if len(prefixed) > 1:
+        raise UnknownBotError(
+            query, [_display(b) for b in prefixed[:MAX_SUGGESTIONS]], ambiguous=True
+        )
+    raise UnknownBotError(query, closest(bots, wanted))
+
+
+def closest(bots: Sequence[Bot], wanted: str) -> list[str]:
+    """Display names of the bots whose name, alias or id look most like ``wanted``."""
+    scored: list[tuple[float, str]] = []
+    for bot in bots:
+        candidates = [bot.name.casefold(), bot.id.casefold(), (bot.alias or "").casefold()]
+        score = max(difflib.SequenceMatcher(None, wanted, c).ratio() for c in candidates if c)
+        if score >= 0.5:
+            scored.append((score, _display(bot)))
+    scored.sort(key=lambda item: (-item[0], item[1]))
+    return [name for _, name in scored[:MAX_SUGGESTIONS]]
+
+
+def _display(bot: Bot) -> str:
+    return f"{bot.name} ({bot.alias})" if bot.alias else bot.name

@@ -1,0 +1,84 @@
+"""What the Slack listeners share: the replies, metrics, and the bounded pool the work runs on."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+from slackbot.config import Settings
+from slackbot.replies import Replies
+from slackbot.service import Service
+from slackbot.slack.telemetry import Telemetry
+
+log = logging.getLogger(__name__)
+
+#: BoltRequest context key: ``time.perf_counter()`` when the HTTP request arrived.
+RECEIVED_AT = "botstats_received_at"
+#: Work queued or running at most; past it a command is answered "busy" in the ack itself.
+#: High enough for any burst a workspace sends, low enough that a flood cannot eat memory.
+DEFAULT_MAX_PENDING = 1000
+#: Reply threads. Few on purpose: the work is mostly Python (SQLite, Block Kit, JSON), so
+#: every runnable worker competes with the ack path for the GIL. Measured with
+#: benchmarks/bench_slack.py (500 requests, concurrency 16, 2 cores): p99 ack ~45 ms with 8
+#: workers, ~25 with 3-4, ~19 with 2. Fetching many bots still runs in parallel inside
+#: Service.summaries; the cost is that two commands stuck on a slow Botpress delay others.
+DEFAULT_WORKERS = 2
+
+
+class Runner:
+    """Runs work after the ack on a bounded pool: ``reserve()`` a slot, then ``start()``.
+
+    Reserving first lets a listener know, before it acks, whether the work will run, so
+    a full pool is told in the ack itself rather than by silence.
+    """
+
+    def __init__(self, executor: Executor, *, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+        self.executor = executor
+        self._slots = threading.BoundedSemaphore(max_pending)
+
+    def reserve(self) -> bool:
+        """Take a slot without waiting; False when ``max_pending`` works are in flight."""
+        return self._slots.acquire(blocking=False)
+
+    def start(self, work: Callable[[], None]) -> None:
+        """Run ``work`` on the pool in the slot reserved for it."""
+
+        def run() -> None:
+            try:
+                work()
+            except Exception:
+                # The work handles its own failures; this is the last net so nothing is lost.
+                log.exception("background work failed")
+            finally:
+                self._slots.release()
+
+        try:
+            self.executor.submit(run)
+        except RuntimeError:
+            self._slots.release()
+            log.error("the work pool is shut down (botstats is stopping); the work was dropped")
+
+    def submit(self, work: Callable[[], None]) -> bool:
+        """``reserve()`` and ``start()`` in one; False when the pool is full."""
+        if not self.reserve():
+            return False
+        self.start(work)
+        return True
+
+
+@dataclass(frozen=True)
+class SlackDeps:
+    """Everything a listener needs, built once per app by ``slack_app.build_app``."""
+
+    settings: Settings
+    service: Service
+    replies: Replies
+    telemetry: Telemetry
+    runner: Runner
+    sleep: Callable[[float], None] = time.sleep
+    #: Pause before the one retry of a reply that Slack answered with 5xx or never received.
+    respond_retry_delay: float = 0.5

@@ -1,0 +1,185 @@
+"""HTTP front: one Starlette app under uvicorn (one worker) and ``botstats serve``.
+
+Routes: ``POST /slack/events`` (Slack's slash commands, actions and events, through Bolt),
+``GET /healthz`` (200 when the database answers, 503 otherwise) and ``GET /metrics``
+(Prometheus text). In Socket Mode (SLACK_APP_TOKEN set) Slack's requests arrive over a
+websocket instead, and the HTTP server still serves /healthz and /metrics for Docker's
+HEALTHCHECK and for scraping.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from types import FrameType
+from typing import Literal, TypeAlias
+
+import uvicorn
+from slack_bolt import App, BoltRequest
+from slack_bolt.adapter.socket_mode import SocketModeHandler
+from slack_bolt.adapter.starlette.handler import to_starlette_response
+from slack_sdk.errors import SlackApiError
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from slackbot import __version__
+from slackbot.config import Settings
+from slackbot.errors import ConfigError, SettingProblem
+from slackbot.runtime import build_service
+from slackbot.slack.app import build_app
+from slackbot.slack.context import DEFAULT_WORKERS, RECEIVED_AT
+from slackbot.slack.telemetry import Telemetry
+from slackbot.store import Store
+
+log = logging.getLogger(__name__)
+
+Mode: TypeAlias = Literal["http", "socket"]
+BOTPRESS_REQUIRED = ("BOTPRESS_TOKEN", "BOTPRESS_WORKSPACE_ID")
+REQUIRED: dict[Mode, tuple[str, ...]] = {
+    "http": ("SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET", *BOTPRESS_REQUIRED),
+    "socket": ("SLACK_BOT_TOKEN", "SLACK_APP_TOKEN", *BOTPRESS_REQUIRED),
+}
+#: Slack's payloads are a few kB; anything far bigger is refused before it is verified.
+MAX_BODY = 1 << 20
+DEFAULT_HOST = "0.0.0.0"
+DEFAULT_PORT = 3000
+
+
+def select_mode(settings: Settings) -> Mode:
+    """Socket Mode when SLACK_APP_TOKEN is set, else HTTP mode."""
+    return "socket" if settings.socket_mode else "http"
+
+
+def required_settings(mode: Mode) -> tuple[str, ...]:
+    """The variables ``botstats serve`` needs in ``mode``."""
+    return REQUIRED[mode]
+
+
+def create_web_app(
+    bolt: App | None, *, store: Store, telemetry: Telemetry, mode: Mode = "http"
+) -> Starlette:
+    """The ASGI app; ``bolt`` None (Socket Mode) serves only /healthz and /metrics."""
+
+    async def slack_events(request: Request) -> Response:
+        received = time.perf_counter()
+        declared = request.headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > MAX_BODY:
+            return PlainTextResponse("payload too large", status_code=413)
+        body = await request.body()
+        if len(body) > MAX_BODY:
+            return PlainTextResponse("payload too large", status_code=413)
+        bolt_request = BoltRequest(
+            body=body.decode("utf-8", errors="replace"),
+            query=request.url.query,
+            headers=dict(request.headers),
+            context={RECEIVED_AT: received},
+        )
+        # Bolt's own Starlette adapter calls the sync App.dispatch on the event loop, which
+        # would serialise every request; a worker thread keeps the loop free.
+        assert bolt is not None
+        response = await run_in_threadpool(bolt.dispatch, bolt_request)
+        return to_starlette_response(response)
+
+    async def healthz(request: Request) -> Response:
+        ok = await run_in_threadpool(store.ping)
+        body = {
+            "status": "ok" if ok else "error",
+            "db": "ok" if ok else "unavailable",
+            "mode": mode,
+            "version": __version__,
+        }
+        return JSONResponse(body, status_code=200 if ok else 503)
+
+    async def metrics(request: Request) -> Response:
+        return Response(telemetry.render(), media_type=telemetry.content_type)
+
+    routes = [
+        Route("/healthz", healthz, methods=["GET"]),
+        Route("/metrics", metrics, methods=["GET"]),
+    ]
+    if bolt is not None:
+        routes.append(Route("/slack/events", slack_events, methods=["POST"]))
+    return Starlette(routes=routes)
+
+
+def serve(settings: Settings, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
+    """Run the Slack app until SIGTERM or Ctrl-C; returns the exit code."""
+    mode = select_mode(settings)
+    settings.require(*required_settings(mode))
+    service = build_service(settings)
+    telemetry = Telemetry(botpress=service.client)
+    pool = ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="botstats-work")
+    socket: SocketModeHandler | None = None
+    try:
+        bolt = build_app(settings, service, executor=pool, telemetry=telemetry)
+        web = create_web_app(
+            bolt if mode == "http" else None, store=service.store, telemetry=telemetry, mode=mode
+        )
+        if mode == "socket":
+            socket = connect_socket_mode(bolt, settings)
+        log.info(
+            "botstats %s serving in %s mode on http://%s:%d (%s)",
+            __version__,
+            "Socket" if mode == "socket" else "HTTP",
+            host,
+            port,
+            "GET /healthz, GET /metrics"
+            if mode == "socket"
+            else "POST /slack/events, GET /healthz, GET /metrics",
+        )
+        run_uvicorn(web, host=host, port=port)
+    finally:
+        if socket is not None:
+            socket.close()  # type: ignore[no-untyped-call]
+        # Replies already acked still go out before the process ends.
+        pool.shutdown(wait=True)
+        service.client.close()
+        service.store.close()
+    log.info("botstats stopped")
+    return 0
+
+
+def connect_socket_mode(bolt: App, settings: Settings) -> SocketModeHandler:
+    """Open the Socket Mode connection (non-blocking); ConfigError if Slack refuses the token."""
+    assert settings.slack_app_token is not None
+    handler = SocketModeHandler(bolt, app_token=settings.slack_app_token.get_secret_value())
+    try:
+        handler.connect()  # type: ignore[no-untyped-call]
+    except (SlackApiError, OSError) as exc:
+        problem = f"Slack refused the Socket Mode connection ({type(exc).__name__}: {exc})"
+        raise ConfigError([SettingProblem("SLACK_APP_TOKEN", problem)]) from None
+    return handler
+
+
+def run_uvicorn(app: Starlette, *, host: str, port: int) -> None:
+    """Serve ``app`` with one uvicorn worker until SIGINT/SIGTERM, shutting down gracefully."""
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        workers=1,
+        lifespan="off",
+        access_log=False,
+        timeout_graceful_shutdown=10,
+        log_level="warning",
+    )
+    server = uvicorn.Server(config)
+    main = threading.current_thread() is threading.main_thread()
+    # uvicorn handles SIGTERM gracefully and then raises it again with the handler it found
+    # installed; a no-op one here makes that a clean exit (status 0) instead of a kill.
+    previous = signal.signal(signal.SIGTERM, _stopped) if main else None
+    try:
+        server.run()
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _stopped(signum: int, frame: FrameType | None) -> None:
+    log.info("SIGTERM handled: botstats is stopping")
