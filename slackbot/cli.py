@@ -16,7 +16,6 @@ from slackbot.config import load_settings
 from slackbot.core.periods import PERIOD_USAGE, parse_period
 from slackbot.errors import BotstatsError, ConfigError
 from slackbot.runtime import build_service
-from slackbot.service import utc_now
 
 BOTPRESS = ("BOTPRESS_TOKEN", "BOTPRESS_WORKSPACE_ID")
 Handler = Callable[[argparse.Namespace, Console], int]
@@ -28,7 +27,7 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
 
     settings = load_settings(*BOTPRESS)
     service = build_service(settings)
-    now = utc_now()
+    now = service.clock()
     period = parse_period(args.period, now=now)
     summary = service.summary(service.resolve_bot(args.bot), period, now=now)
     if args.json:
@@ -49,7 +48,8 @@ def cmd_sync(args: argparse.Namespace, console: Console) -> int:
         service.client,
         service.store,
         bots,
-        today=utc_now().date(),
+        today=service.clock().date(),
+        clock=service.clock,
         days=args.days,
         progress=make_progress(console),
     )

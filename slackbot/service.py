@@ -8,20 +8,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 from slackbot.botpress.client import BotpressClient
+from slackbot.clock import Clock, system_clock
 from slackbot.core.lookup import find_bot
 from slackbot.core.metrics import Summary, summarize
 from slackbot.core.models import Bot, BotInfo
 from slackbot.core.periods import Period
 from slackbot.errors import BotpressError
 from slackbot.store import Store
-from slackbot.sync import ensure_days, utc_now
+from slackbot.sync import ensure_days
 
-__all__ = ["Service", "tracked_bots", "utc_now"]
+__all__ = ["Service", "tracked_bots"]
 
 log = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ class Service:
         store: Store,
         client: BotpressClient,
         aliases: Sequence[tuple[str, str]] = (),
-        clock: Callable[[], datetime] = utc_now,
+        clock: Clock = system_clock,
         workers: int = 8,
     ) -> None:
         self.store = store
@@ -83,7 +84,13 @@ class Service:
         now = now or self.clock()
         first = period.previous().first
         days = ensure_days(
-            self.client, self.store, bot.id, first, period.last, today=now.astimezone(UTC).date()
+            self.client,
+            self.store,
+            bot.id,
+            first,
+            period.last,
+            today=now.astimezone(UTC).date(),
+            clock=self.clock,
         )
         as_of = now if period.partial else self.store.days.last_fetched_at(bot.id)
         return summarize(bot, period, days, as_of=as_of)

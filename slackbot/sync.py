@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Protocol
 
+from slackbot.clock import Clock, system_clock
 from slackbot.core.models import Bot, Metrics
 from slackbot.errors import BotstatsError
 from slackbot.store import Store
@@ -46,11 +47,6 @@ class SyncProgress(Protocol):
 
     def finish(self) -> None:
         """Every bot is done."""
-
-
-def utc_now() -> datetime:
-    """The current time, aware, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass
@@ -150,7 +146,7 @@ def sync_bot(
     last: date,
     *,
     refetch_days: int = REFETCH_DAYS,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = system_clock,
 ) -> BotSync:
     """Fetch one bot's missing closed days in [first, last] (one call per gap) and save them."""
     result = BotSync(bot_id)
@@ -184,7 +180,7 @@ def sync_bots(
     workers: int = 8,
     progress: SyncProgress | None = None,
     refetch_days: int = REFETCH_DAYS,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = system_clock,
 ) -> SyncReport:
     """Sync the closed days [today - days, today - 1] of many bots, ``workers`` at a time."""
     started = time.perf_counter()
@@ -227,7 +223,7 @@ def ensure_days(
     last: date,
     *,
     today: date,
-    clock: Callable[[], datetime] = utc_now,
+    clock: Clock = system_clock,
 ) -> dict[date, Metrics]:
     """A bot's days with data in [first, last]: stored, missing closed ones fetched, today live.
 

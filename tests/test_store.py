@@ -18,8 +18,8 @@ import pytest
 from slackbot.core.models import Bot, Metrics
 from slackbot.errors import RunStateError, StoreError
 from slackbot.store import Store
-from slackbot.store.days import contiguous_ranges
 from slackbot.store.alerts import AlertState, Baseline
+from slackbot.store.days import contiguous_ranges
 from slackbot.store.schema import MIGRATIONS, STEPS, migrate
 
 NOW = datetime(2026, 5, 11, 9, 30, tzinfo=UTC)
@@ -433,7 +433,7 @@ def test_read_only_directory(tmp_path: Path, existing: bool) -> None:
             leftover.unlink()
     folder.chmod(0o555)
     try:
-        error = in_unprivileged_thread(lambda: Store(path).bots.all())
+        error = in_unprivileged_thread(lambda: Store(path).bots.all())  # noqa: PLW0108 (opens inside)
     finally:
         folder.chmod(0o755)
     if isinstance(error, OSError) and error.strerror in ("capget", "capset"):

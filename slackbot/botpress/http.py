@@ -10,7 +10,6 @@ import json
 import math
 import random
 import re
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -21,6 +20,7 @@ import httpx
 from pydantic import ValidationError
 
 from slackbot import __version__
+from slackbot.clock import system_clock
 
 USER_AGENT = f"botstats/{__version__} (+https://github.com/botstats)"
 LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
@@ -101,7 +101,7 @@ def retry_hint(response: httpx.Response, *, now: float | None = None) -> float |
     """Seconds the server asks us to wait (the largest hint), from seconds or HTTP dates."""
     if now is None:
         # Measure HTTP dates against the server's own Date header so clock skew cancels out.
-        now = _http_date(response.headers.get("Date", "")) or time.time()
+        now = _http_date(response.headers.get("Date", "")) or system_clock().timestamp()
     names = RATE_LIMIT_HINTS if response.status_code == 429 else ("Retry-After",)
     hints = [
         seconds

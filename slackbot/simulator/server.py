@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
+from slackbot.clock import system_clock
 from slackbot.core.models import BotInfo
 from slackbot.simulator.wire import (
     DOWN_HTML,
@@ -42,10 +43,6 @@ FAULTS = ("unauthorized", "down", "slow", "garbage", "ratelimited")
 MAX_RANGE = timedelta(days=3660)
 _BOTS_PATH = re.compile(r"/v1/admin/bots/?")
 _ANALYTICS_PATH = re.compile(r"/v1/admin/bots/([^/]+)/analytics/?")
-
-
-def _utc_now() -> datetime:
-    return datetime.now(UTC)
 
 
 class Simulator:
@@ -71,7 +68,7 @@ class Simulator:
             # A pinned day with no clock means a fixed noon: fully reproducible data.
             noon = datetime(today.year, today.month, today.day, 12, tzinfo=UTC)
             clock = lambda: noon  # noqa: E731
-        self._clock = clock or _utc_now
+        self._clock = clock or system_clock
         self.today = today or self.now().date()
         self.workspace = Workspace.build(
             seed=seed, bot_count=bot_count, today=self.today, history_days=history_days

@@ -1,4 +1,4 @@
-"""Alert routing, stored baselines (why an alert fired), alert state per (bot, metric, direction)."""
+"""Alert routing, stored baselines (why an alert fired), alert state per bot and metric."""
 
 from __future__ import annotations
 

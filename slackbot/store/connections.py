@@ -36,6 +36,11 @@ def parse_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
+def seconds(value: float) -> str:
+    """A duration for a message: two decimals under a second, one above ("0.21", "5.0")."""
+    return f"{value:.2f}" if value < 1 else f"{value:.1f}"
+
+
 def parse_day(value: str) -> date:
     """A ``YYYY-MM-DD`` column as a date."""
     return date.fromisoformat(value)
@@ -112,11 +117,16 @@ class Connections:
 
     @contextmanager
     def guard(self) -> Iterator[None]:
-        """Turn any sqlite3 error raised inside into a StoreError naming the file."""
+        """Turn any sqlite3 error raised inside into a StoreError naming the file.
+
+        The time spent inside is measured, so a "database is locked" error can say how long
+        it really waited (an upper bound for the wait: it includes any work done first).
+        """
+        started = time.monotonic()
         try:
             yield
         except sqlite3.Error as exc:
-            raise self.error(exc) from exc
+            raise self.error(exc, waited=time.monotonic() - started) from exc
 
     @contextmanager
     def read(self) -> Iterator[Database]:
@@ -136,7 +146,12 @@ class Connections:
                 with db.atomic():
                     yield db
                 return
-            db.conn.execute("BEGIN IMMEDIATE")
+            started = time.monotonic()
+            try:
+                db.conn.execute("BEGIN IMMEDIATE")
+            except sqlite3.Error as exc:
+                # Timed on its own: this is where a writer waits for the lock.
+                raise self.error(exc, waited=time.monotonic() - started) from exc
             try:
                 yield db
             except BaseException:
@@ -148,15 +163,23 @@ class Connections:
                 db.rollback()
                 raise
 
-    def error(self, exc: sqlite3.Error) -> StoreError:
-        """A one-sentence StoreError for a sqlite3 failure on this file."""
+    def error(self, exc: sqlite3.Error, *, waited: float | None = None) -> StoreError:
+        """A one-sentence StoreError for a sqlite3 failure on this file.
+
+        ``waited`` is how long the failed operation took, in seconds (``time.monotonic``):
+        for "database is locked" it is how long SQLite waited for the lock.
+        """
         text = str(exc)
         low = text.lower()
         where = str(self.path)
         if "locked" in low or "busy" in low:
+            how_long = "" if waited is None else f" {seconds(waited)} s"
             message = (
-                f"The botstats database {where} stayed locked by another writer for more than "
-                f"{self.busy_timeout:g} s; stop the other botstats process or try again later."
+                f"The botstats database {where} stayed locked by another writer: botstats "
+                f"waited{how_long} for the write lock (busy timeout {self.busy_timeout:g} s) "
+                "and gave up; find the other process writing to it (another botstats, or a "
+                "sqlite3 shell with an open transaction), stop it or let it finish, then try "
+                "again."
             )
         elif "not a database" in low or "encrypted" in low:
             message = (

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
+from slackbot.clock import system_clock
 from slackbot.testing.http import FakeServer, JsonDict
 from slackbot.testing.server import ServerThread, free_port
 
@@ -292,7 +293,7 @@ def signed_command_request(
         ("api_app_id", "A0BOTSTATS"),
         ("is_enterprise_install", "false"),
         ("response_url", response_url),
-        ("trigger_id", f"{int(time.time())}.1234.abcdef0123456789"),
+        ("trigger_id", f"{int(system_clock().timestamp())}.1234.abcdef0123456789"),
     ]
     body = urlencode(fields).encode()
     return body, signed_headers(secret, body, timestamp=timestamp)
@@ -306,7 +307,7 @@ def signed_headers(
     timestamp: int | None = None,
 ) -> dict[str, str]:
     """The headers Slack sends with ``body``: content type, timestamp and ``v0=`` signature."""
-    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    stamp = str(int(system_clock().timestamp()) if timestamp is None else timestamp)
     signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body) or ""
     return {
         "Content-Type": content_type,

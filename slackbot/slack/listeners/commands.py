@@ -21,7 +21,6 @@ from slack_sdk.webhook import WebhookResponse
 
 from slackbot.core.blocks.kit import Message
 from slackbot.replies import UNEXPECTED, Reply
-from slackbot.service import utc_now
 from slackbot.slack.context import RECEIVED_AT, SlackDeps
 from slackbot.slack.telemetry import Telemetry
 
@@ -76,7 +75,9 @@ def answer(
 ) -> None:
     """Build the reply and deliver it (runs on the pool, after the ack)."""
     try:
-        reply = deps.replies.answer(text, user_id=user_id, channel_id=channel_id, now=utc_now())
+        reply = deps.replies.answer(
+            text, user_id=user_id, channel_id=channel_id, now=deps.service.clock()
+        )
     except Exception:  # Replies.answer never raises; this is the last net, never silence
         log.exception("building the /botstats reply failed")
         reply = Reply(Message(UNEXPECTED, []), subcommand="unknown", outcome="error")
