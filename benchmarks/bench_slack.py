@@ -39,7 +39,7 @@ from slackbot.botpress.client import BotpressClient
 from slackbot.service import Service
 from slackbot.simulator.server import Simulator
 from slackbot.store import Store
-from slackbot.sync import sync_bots
+from slackbot.sync import fetch_days, sync_bots
 from slackbot.testing.fake_slack import FakeSlack, free_port, signed_command_request
 
 SECRET = "bench-signing-secret-0123456789"
@@ -200,7 +200,7 @@ def botpress_round_trip(sim_url: str) -> float:
         times = []
         for _ in range(10):
             started = time.perf_counter()
-            client.fetch_days(bot, today, today)
+            fetch_days(client, bot, today, today)
             times.append(time.perf_counter() - started)
     return statistics.median(times)
 

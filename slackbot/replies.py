@@ -53,7 +53,6 @@ from slackbot.errors import (
     UsageError,
 )
 from slackbot.service import Service
-from slackbot.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -118,22 +117,11 @@ def refusal_message(admins: Sequence[str], what: str) -> Message:
     return build(text, [section(f":no_entry: {text}")])
 
 
-def alert_state(store: Store, settings: Settings) -> tuple[dict[str, bool], list[str]]:
-    """Alert routing with the default channel applied: (per-channel choice, channels on)."""
-    routes = store.alerts.routes()
-    default = settings.botstats_alert_channel
-    if default and default not in routes:
-        # BOTSTATS_ALERT_CHANNEL gets alerts until someone turns them off there.
-        routes[default] = True
-    return routes, sorted(channel for channel, on in routes.items() if on)
-
-
 class Replies:
-    """Answers ``/botstats`` commands over one service, its store and the settings."""
+    """Answers ``/botstats`` commands through the service's use cases, with the settings."""
 
-    def __init__(self, service: Service, settings: Settings, *, store: Store | None = None) -> None:
+    def __init__(self, service: Service, settings: Settings) -> None:
         self.service = service
-        self.store = store or service.store
         self.settings = settings
         self.tz = settings.timezone
 
@@ -226,7 +214,7 @@ class Replies:
 
     def _subscribe(self, command: Subscribe, channel: str, user_id: str, now: datetime) -> Message:
         target, shown = self._target(command.target)
-        created = self.store.subscriptions.add(channel, target, command.cadence, user_id, now=now)
+        created = self.service.subscribe(channel, target, command.cadence, user_id, now=now)
         verb = "will now get" if created else "now gets"
         text = f"{channel_link(channel)} {verb} a {command.cadence} digest of {shown}."
         return build(
@@ -238,10 +226,10 @@ class Replies:
             target, shown = self._target(command.target)
         except UnknownBotError:
             # A bot no longer tracked can still have a digest stored under its id.
-            if command.target not in {s.target for s in self.store.subscriptions.all(channel)}:
+            if command.target not in {s.target for s in self.service.subscriptions(channel)}:
                 raise
             target, shown = command.target, code(command.target)
-        if not self.store.subscriptions.remove(channel, target):
+        if not self.service.unsubscribe(channel, target):
             return info_message(
                 f"{channel_link(channel)} has no digest of {shown}. "
                 f"`{USAGE['subscriptions']}` lists the digests."
@@ -250,23 +238,24 @@ class Replies:
         return build(text, [section(f":white_check_mark: {text}")])
 
     def _subscriptions(self) -> Message:
-        names = {bot.id: bot_title(bot) for bot in self.store.bots.all(include_untracked=True)}
+        names = {bot.id: bot_title(bot) for bot in self.service.known_bots()}
         listed = [
             _Listed(s.channel, names.get(s.target, s.target), s.cadence)
-            for s in self.store.subscriptions.all()
+            for s in self.service.subscriptions()
         ]
         return subscriptions_message(listed)
 
     def _alerts(self, command: Alerts, channel: str, user_id: str, now: datetime) -> Message:
         if command.action != "status":
             enabled = command.action == "on"
-            self.store.alerts.set_route(channel, enabled, user_id, now=now)
+            self.service.set_alerts(channel, enabled, user_id, now=now)
             text = f"Anomaly alerts are now *{command.action}* in {channel_link(channel)}."
             hints = [PRIVATE_HINT] if enabled else []
             return build(
                 text, [section(f":white_check_mark: {text}"), context(*hints, _ADMIN_HINT)]
             )
-        routes, channels = alert_state(self.store, self.settings)
+        routes = self.service.alert_routes(self.settings.botstats_alert_channel)
+        channels = sorted(channel for channel, on in routes.items() if on)
         return alerts_status_message(channel, routes.get(channel, False), channels)
 
 

@@ -20,6 +20,7 @@ from slackbot.core.models import Bot, BotInfo
 from slackbot.core.periods import Period
 from slackbot.errors import BotpressError
 from slackbot.store import Store
+from slackbot.store.subscriptions import Cadence, Subscription
 from slackbot.sync import ensure_days
 
 __all__ = ["Service", "tracked_bots"]
@@ -102,6 +103,35 @@ class Service:
         now = now or self.clock()
         with ThreadPoolExecutor(max_workers=max(1, min(self.workers, len(bots)))) as pool:
             return list(pool.map(lambda bot: self.summary(bot, period, now=now), bots))
+
+    def known_bots(self) -> list[Bot]:
+        """Every bot the store knows, tracked or not (old subscriptions may name them)."""
+        return self.store.bots.all(include_untracked=True)
+
+    def subscribe(
+        self, channel: str, target: str, cadence: Cadence, user: str | None, *, now: datetime
+    ) -> bool:
+        """Subscribe ``channel`` to ``target``'s digest; True if new, False if only changed."""
+        return self.store.subscriptions.add(channel, target, cadence, user, now=now)
+
+    def unsubscribe(self, channel: str, target: str) -> bool:
+        """Remove a digest; False if ``channel`` had none of ``target``."""
+        return self.store.subscriptions.remove(channel, target)
+
+    def subscriptions(self, channel: str | None = None) -> list[Subscription]:
+        """Every digest subscription (or one channel's)."""
+        return self.store.subscriptions.all(channel)
+
+    def set_alerts(self, channel: str, enabled: bool, user: str | None, *, now: datetime) -> None:
+        """Turn anomaly alerts in ``channel`` on or off."""
+        self.store.alerts.set_route(channel, enabled, user, now=now)
+
+    def alert_routes(self, default_channel: str | None) -> dict[str, bool]:
+        """Each channel's alerts on/off choice; ``default_channel`` is on unless turned off."""
+        routes = self.store.alerts.routes()
+        if default_channel and default_channel not in routes:
+            routes[default_channel] = True
+        return routes
 
 
 def tracked_bots(listed: Sequence[BotInfo], aliases: Sequence[tuple[str, str]]) -> list[Bot]:

@@ -16,7 +16,8 @@ from datetime import date, timedelta
 from typing import Protocol
 
 from slackbot.clock import Clock, system_clock
-from slackbot.core.models import Bot, Metrics
+from slackbot.core.metrics import bucket_records
+from slackbot.core.models import AnalyticsRecord, Bot, Metrics
 from slackbot.errors import BotstatsError
 from slackbot.store import Store
 
@@ -28,12 +29,19 @@ REFETCH_DAYS = 2
 Range = tuple[date, date]
 
 
-class DayFetcher(Protocol):
+class AnalyticsSource(Protocol):
     """What sync needs from the Botpress client (``BotpressClient`` is one)."""
 
-    def fetch_days(self, bot_id: str, first: date, last: date) -> dict[date, Metrics]:
-        """The days with data of one bot in [first, last]."""
+    def get_analytics(self, bot_id: str, first: date, last: date) -> list[AnalyticsRecord]:
+        """The raw analytics records of one bot for the UTC days [first, last]."""
         ...
+
+
+def fetch_days(
+    client: AnalyticsSource, bot_id: str, first: date, last: date
+) -> dict[date, Metrics]:
+    """Daily metrics of ``bot_id`` for ``first``..``last``; days without data are absent."""
+    return bucket_records(client.get_analytics(bot_id, first, last), first, last)
 
 
 class SyncProgress(Protocol):
@@ -139,7 +147,7 @@ def plan_calls(missing: Sequence[Range], first: date, last: date, refetch_days: 
 
 
 def sync_bot(
-    client: DayFetcher,
+    client: AnalyticsSource,
     store: Store,
     bot_id: str,
     first: date,
@@ -158,7 +166,7 @@ def sync_bot(
         )
         for gap_first, gap_last in calls:
             result.calls += 1
-            days = client.fetch_days(bot_id, gap_first, gap_last)
+            days = fetch_days(client, bot_id, gap_first, gap_last)
             written = store.days.save(bot_id, gap_first, gap_last, days, fetched_at=clock())
             result.ranges.append((gap_first, gap_last))
             result.days_fetched += (gap_last - gap_first).days + 1
@@ -171,7 +179,7 @@ def sync_bot(
 
 
 def sync_bots(
-    client: DayFetcher,
+    client: AnalyticsSource,
     store: Store,
     bots: Sequence[Bot],
     *,
@@ -216,7 +224,7 @@ def sync_bots(
 
 
 def ensure_days(
-    client: DayFetcher,
+    client: AnalyticsSource,
     store: Store,
     bot_id: str,
     first: date,
@@ -237,12 +245,12 @@ def ensure_days(
     live: dict[date, Metrics] = {}
     for gap_first, gap_last in gaps:
         shared = wants_today and gap_last == today - ONE_DAY
-        fetched = client.fetch_days(bot_id, gap_first, today if shared else gap_last)
+        fetched = fetch_days(client, bot_id, gap_first, today if shared else gap_last)
         store.days.save(bot_id, gap_first, gap_last, fetched, fetched_at=clock())
         if shared:
             live = {d: m for d, m in fetched.items() if d == today}
             wants_today = False
     if wants_today:
-        live = client.fetch_days(bot_id, today, today)
+        live = fetch_days(client, bot_id, today, today)
     days = store.days.load(bot_id, first, closed_last) if first <= closed_last else {}
     return {**days, **{d: m for d, m in live.items() if d == today}}

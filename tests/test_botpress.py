@@ -9,6 +9,7 @@ import math
 import random
 import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
 from typing import Any
@@ -29,6 +30,7 @@ from slackbot.errors import (
     BotpressResponseError,
     BotpressUnavailableError,
 )
+from slackbot.sync import fetch_days
 
 TOKEN = "bp_pat_Sup3rS3cretT0kenValue_0123456789"
 WS = "wkspace_01HXYZ"
@@ -684,7 +686,7 @@ def test_missing_llm_unknown_fields_and_missing_days_are_tolerated() -> None:
     )
     busy = record(FIRST + timedelta(days=3))
     harness = Harness(httpx.Response(200, json={"records": [quiet, busy], "cursor": None}))
-    days = harness.client.fetch_days(BOT, FIRST, LAST)
+    days = fetch_days(harness.client, BOT, FIRST, LAST)
     assert sorted(days) == [FIRST, FIRST + timedelta(days=3)]
     assert days[FIRST].llm_calls == 0
     assert days[FIRST].sessions == 7
@@ -700,7 +702,7 @@ def test_fetch_days_buckets_merges_and_drops_the_spill_over_day() -> None:
         record(LAST + timedelta(days=1), sessions=1000),
     ]
     harness = Harness(ok(records))
-    days = harness.client.fetch_days(BOT, FIRST, LAST)
+    days = fetch_days(harness.client, BOT, FIRST, LAST)
     assert sorted(days) == [FIRST, LAST]
     assert days[FIRST].sessions == 12
     assert days[FIRST].days == 1
@@ -711,7 +713,7 @@ def test_fetch_days_buckets_merges_and_drops_the_spill_over_day() -> None:
 def test_empty_records_mean_no_days() -> None:
     """An empty records list is valid and yields no days."""
     harness = Harness(ok())
-    assert harness.client.fetch_days(BOT, FIRST, LAST) == {}
+    assert fetch_days(harness.client, BOT, FIRST, LAST) == {}
 
 
 def test_counters_are_exact_across_threads() -> None:
@@ -726,10 +728,14 @@ def test_counters_are_exact_across_threads() -> None:
             with contextlib.suppress(BotpressBadRequestError):
                 harness.client.get_analytics(BOT, day, day)
 
-    threads = [threading.Thread(target=work) for _ in range(8)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    start = threading.Barrier(8)
+
+    def worker() -> None:
+        start.wait(timeout=10)
+        work()
+
+    with ThreadPoolExecutor(8) as pool:
+        for future in [pool.submit(worker) for _ in range(8)]:
+            future.result()  # a worker's exception fails the test
     assert harness.client.request_count == 200
     assert harness.client.error_count == 40

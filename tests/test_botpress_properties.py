@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from hypothesis_jsonschema import from_schema
 
 from slackbot.botpress.client import BotpressClient
+from slackbot.sync import fetch_days
 
 SPEC_NAME = "getBotAnalytics.openapi.yaml"
 # The repo's own copy first, so CI never depends on the sibling ../shared checkout.
@@ -142,7 +143,7 @@ def test_schema_valid_responses_parse_and_days_sum_to_the_period(
         rng=random.Random(0),
     ) as client:
         assert len(client.get_analytics("bot", first, last)) == len(body["records"])
-        days = client.fetch_days("bot", first, last)
+        days = fetch_days(client, "bot", first, last)
 
     assert seen[-1].url.params["endDate"] == f"{last + timedelta(days=1)}T00:00:00.000Z"
     inside = [r for r in body["records"] if first <= start_day(r) <= last]

@@ -102,7 +102,7 @@ def test_number_trims_trailing_zeros() -> None:
 )
 def test_change(current: float | None, previous: float | None, versus: str, expected: str) -> None:
     """Changes are signed percentages, ``new`` from zero, and a dash without data."""
-    assert fmt.change(current, previous, versus) == expected
+    assert fmt.change_text(current, previous, versus) == expected
 
 
 def test_trend_tone_follows_good_direction() -> None:
@@ -251,5 +251,5 @@ def test_number_formatters_never_raise(value: float | None) -> None:
     """Every number formatter accepts any float (or None) and returns text."""
     for render in (fmt.money, fmt.count, fmt.percent, fmt.number, fmt.duration_ms):
         assert isinstance(render(value), str)
-    assert isinstance(fmt.change(value, 1.0), str)
-    assert isinstance(fmt.change(1.0, value), str)
+    assert isinstance(fmt.change_text(value, 1.0), str)
+    assert isinstance(fmt.change_text(1.0, value), str)

@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackbot.core.metrics import Summary, bucket_records, change, record_day, summarize
+from slackbot.core.comparisons import relative_change
+from slackbot.core.metrics import Summary, bucket_records, record_day, summarize
 from slackbot.core.models import AnalyticsRecord, AnalyticsResponse, Bot, Metrics
 from slackbot.core.periods import Period, parse_period
 
@@ -357,7 +358,7 @@ def test_total_is_bit_identical_to_folding_addition(raws: list[dict[str, Any]]) 
 )
 def test_change(current: float | None, previous: float | None, expected: float | None) -> None:
     """Relative change, None when there is no base to compare with."""
-    result = change(current, previous)
+    result = relative_change(current, previous)
     if expected is None:
         assert result is None
     else:

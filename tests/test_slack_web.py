@@ -150,13 +150,17 @@ def test_a_full_pool_answers_busy_in_the_ack(harness_factory: Any) -> None:
     assert full.slack.responses == []
 
 
-def test_runner_bounds_the_work_in_flight() -> None:
-    """The runner refuses work past its bound and frees the slot when work ends."""
+def test_runner_bounds_the_work_in_flight(caplog: pytest.LogCaptureFixture) -> None:
+    """The runner refuses work past its bound (logged and counted) and frees the slot after."""
     gate = threading.Event()
     with ThreadPoolExecutor(2) as pool:
-        runner = Runner(pool, max_pending=1)
+        refused: list[str] = []
+        runner = Runner(pool, max_pending=1, on_full=refused.append)
         assert runner.submit(gate.wait)
-        assert not runner.submit(gate.wait)
+        with caplog.at_level(logging.WARNING, logger="slackbot.slack.context"):
+            assert not runner.submit(gate.wait, what="home tab")
+        assert refused == ["home tab"]
+        assert "work pool full (1 tasks queued or running): home tab refused" in caplog.text
         gate.set()
         wait_until(runner.reserve)
 

@@ -5,9 +5,12 @@ from __future__ import annotations
 import ctypes
 import dataclasses
 import os
+import re
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import closing
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -347,9 +350,10 @@ def test_each_thread_gets_its_own_connection_and_dead_ones_are_reaped(store: Sto
             seen.append(id(db))
 
     for _ in range(2):
-        thread = threading.Thread(target=work)
-        thread.start()
-        thread.join()
+        # A pool of its own each time: a new thread, joined (dead) when the pool shuts down;
+        # .result() re-raises anything the worker raised.
+        with ThreadPoolExecutor(1) as pool:
+            pool.submit(work).result()
     with store.read() as mine:
         assert id(mine) not in seen
     assert len(store._conn._open_dbs) == 2  # this thread's and the last worker's
@@ -510,5 +514,39 @@ def test_locked_database_beyond_the_busy_timeout(tmp_path: Path) -> None:
     finally:
         other.rollback()
         other.close()
+    assert store.runs.claim("k", kind="digest", channel="C1", now=NOW)
+    store.close()
+
+
+def test_locked_database_says_how_long_it_waited_and_what_to_do(tmp_path: Path) -> None:
+    """The "locked" StoreError reports the wait it measured, the busy timeout and a next step."""
+    path = tmp_path / "botstats.db"
+    store = Store(path, busy_timeout=0.2)
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # hold the write lock from a second, raw connection
+    try:
+        for attempt in (
+            lambda: store.runs.claim("k", kind="digest", channel="C1", now=NOW),
+            lambda: store.subscriptions.add("C1", "all", now=NOW),
+        ):
+            began = time.monotonic()
+            with pytest.raises(StoreError) as caught:
+                attempt()
+            elapsed = time.monotonic() - began
+            message = str(caught.value)
+            found = re.search(r"waited (\d+\.\d+) s for the write lock", message)
+            assert found, message
+            waited = float(found[1])
+            assert 0.15 <= waited <= elapsed + 0.01, (waited, elapsed)
+            assert "(busy timeout 0.2 s)" in message
+            assert str(path) in message
+            assert "find the other process writing to it" in message
+            assert message.endswith("then try again.")
+            assert caught.value.path == str(path)
+            assert isinstance(caught.value.__cause__, sqlite3.OperationalError)
+    finally:
+        other.rollback()
+        other.close()
+    assert store.runs.get("k") is None  # the refused claim wrote nothing
     assert store.runs.claim("k", kind="digest", channel="C1", now=NOW)
     store.close()

@@ -13,10 +13,10 @@ from rich.console import Console
 
 from slackbot.botpress.client import BotpressClient
 from slackbot.console.progress import BarProgress, LineProgress, make_progress
-from slackbot.core.models import Bot, Metrics
+from slackbot.core.models import AnalyticsRecord, Bot
 from slackbot.simulator.server import Simulator
 from slackbot.store import Store
-from slackbot.sync import BotSync, ensure_days, merge_ranges, plan_calls, sync_bots
+from slackbot.sync import BotSync, ensure_days, fetch_days, merge_ranges, plan_calls, sync_bots
 
 TODAY = date(2026, 5, 13)
 NOW = datetime(2026, 5, 13, 12, 0, tzinfo=UTC)
@@ -97,7 +97,7 @@ def test_first_sync_is_one_call_per_bot_and_stores_exactly(
     assert all(r.calls == 1 and r.days_fetched == 30 for r in report.bots)
     for bot in bots:
         stored = store.days.load(bot.id, d(30), d(1))
-        assert stored == client.fetch_days(bot.id, d(30), d(1))
+        assert stored == fetch_days(client, bot.id, d(30), d(1))
         assert store.days.missing_ranges(bot.id, d(30), d(1)) == []
         assert store.days.missing_ranges(bot.id, TODAY, TODAY) == [(TODAY, TODAY)]
     assert report.days_written == sum(len(store.days.load(b.id, d(30), d(1))) for b in bots)
@@ -184,14 +184,14 @@ def test_store_failure_for_one_bot_is_reported_and_leaves_no_rows(
 
 
 class Gate:
-    """A DayFetcher that records how many calls run at once; each call waits for company."""
+    """An AnalyticsSource that records how many calls run at once; each waits for company."""
 
     def __init__(self, parties: int) -> None:
         self.barrier = threading.Barrier(parties)
         self.lock = threading.Lock()
         self.active = self.peak = 0
 
-    def fetch_days(self, bot_id: str, first: date, last: date) -> dict[date, Metrics]:
+    def get_analytics(self, bot_id: str, first: date, last: date) -> list[AnalyticsRecord]:
         """Wait until ``parties`` calls are in flight, then answer one day of data."""
         with self.lock:
             self.active += 1
@@ -201,7 +201,11 @@ class Gate:
         finally:
             with self.lock:
                 self.active -= 1
-        return {last: Metrics(days=1, sessions=1)}
+        start = f"{last.isoformat()}T00:00:00.000Z"
+        end = f"{(last + timedelta(days=1)).isoformat()}T00:00:00.000Z"
+        counts = dict.fromkeys(("returningUsers", "newUsers", "userMessages", "botMessages"), 0)
+        raw = {"startDateTimeUtc": start, "endDateTimeUtc": end, "sessions": 1, "events": 0}
+        return [AnalyticsRecord.model_validate({**raw, **counts, "messages": 0})]
 
 
 def test_bots_are_synced_in_parallel_within_the_bound(store: Store) -> None:
@@ -282,7 +286,7 @@ def test_ensure_days_fetches_today_live_and_never_covers_it(
     first_round = ensure_days(client, store, bot, d(6), TODAY, today=TODAY)
     assert calls(sim) == [(bot, d(6), TODAY)]  # the gap ending yesterday shares today's call
     assert TODAY in first_round
-    assert first_round == client.fetch_days(bot, d(6), TODAY)
+    assert first_round == fetch_days(client, bot, d(6), TODAY)
     assert store.days.missing_ranges(bot, d(6), TODAY) == [(TODAY, TODAY)]
     assert TODAY not in store.days.load(bot, d(6), TODAY)
     sim.clear_requests()
@@ -304,4 +308,4 @@ def test_ensure_days_on_closed_days_reads_the_store(
     assert calls(sim) == []
     days = ensure_days(client, store, bot, d(14), d(1), today=TODAY)
     assert calls(sim) == [(bot, d(14), d(8))]
-    assert days == client.fetch_days(bot, d(14), d(1))
+    assert days == fetch_days(client, bot, d(14), d(1))

@@ -33,8 +33,7 @@ from slackbot.botpress.http import (
     short,
     status_text,
 )
-from slackbot.core.metrics import bucket_records
-from slackbot.core.models import AnalyticsRecord, AnalyticsResponse, BotInfo, Metrics
+from slackbot.core.models import AnalyticsRecord, AnalyticsResponse, BotInfo
 from slackbot.errors import (
     BotpressAPIError,
     BotpressAuthError,
@@ -158,7 +157,7 @@ class BotpressClient:
     def get_analytics(self, bot_id: str, first: date, last: date) -> list[AnalyticsRecord]:
         """The raw analytics records of ``bot_id`` for the UTC days ``first``..``last``."""
         # endDate was exclusive in older specs and inclusive in newer ones: ask for the
-        # midnight after ``last`` and let bucket_records drop a bucket starting then.
+        # midnight after ``last``; the caller's bucketing drops a bucket starting then.
         params = {
             "startDate": f"{first.isoformat()}T00:00:00.000Z",
             "endDate": f"{(last + timedelta(days=1)).isoformat()}T00:00:00.000Z",
@@ -167,10 +166,6 @@ class BotpressClient:
         response = self._get(path, params, bot_id=bot_id)
         what = f"an analytics response for bot {bot_id}"
         return list(self._validate(AnalyticsResponse, response, what=what, bot_id=bot_id).records)
-
-    def fetch_days(self, bot_id: str, first: date, last: date) -> dict[date, Metrics]:
-        """Daily metrics of ``bot_id`` for ``first``..``last``; days without data are absent."""
-        return bucket_records(self.get_analytics(bot_id, first, last), first, last)
 
     def _validate(
         self, model: type[_M], response: httpx.Response, *, what: str, bot_id: str | None

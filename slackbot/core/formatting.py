@@ -14,6 +14,8 @@ from decimal import Decimal
 from enum import Enum
 from zoneinfo import ZoneInfo
 
+from slackbot.core.comparisons import relative_change
+
 NO_DATA = "—"
 MINUS = "\u2212"  # typographic minus: lines up with "+" in proportional fonts
 ELLIPSIS = "…"
@@ -182,7 +184,9 @@ def trend(current: float | None, previous: float | None, metric: str = "") -> Tr
         if current == 0:
             return Trend("", "0%", Tone.NEUTRAL)
         return Trend(ARROW_UP if current > 0 else ARROW_DOWN, "new", _tone(1.0, metric))
-    rel = (current - previous) / abs(previous)
+    rel = relative_change(current, previous)
+    if rel is None:
+        return Trend("", NO_DATA, Tone.NEUTRAL)
     text = _change_text(rel)
     if text == "0%":
         return Trend("", text, Tone.NEUTRAL)
@@ -197,7 +201,7 @@ def _tone(rel: float, metric: str) -> Tone:
     return Tone.GOOD if (rel > 0) == (good is Direction.UP) else Tone.BAD
 
 
-def change(current: float | None, previous: float | None, versus: str = "") -> str:
+def change_text(current: float | None, previous: float | None, versus: str = "") -> str:
     """``+18% vs prev. 7d``, ``-5%`` (typographic minus), ``new`` (from 0) or ``—`` (no data)."""
     text = trend(current, previous).text
     return f"{text} vs {versus}" if versus and text != NO_DATA else text
@@ -250,8 +254,9 @@ def clean_text(text: str, limit: int | None = None) -> str:
         category = unicodedata.category(ch)
         if ch.isspace():
             out.append(" ")
-        elif category in {"Cc", "Cs"} or (category == "Cf" and ch not in _KEPT_FORMAT):
-            # Cf holds the bidi overrides that can make text read backwards.
+        elif category in {"Cc", "Cs", "Co", "Cn"} or (category == "Cf" and ch not in _KEPT_FORMAT):
+            # Cf holds the bidi overrides that can make text read backwards; Co and Cn
+            # (private use, unassigned) show as boxes at best.
             continue
         else:
             out.append(ch)

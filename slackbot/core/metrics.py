@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
 
+from slackbot.core.comparisons import relative_change
 from slackbot.core.models import AnalyticsRecord, Bot, Metrics
 from slackbot.core.periods import Period
 
@@ -38,15 +39,6 @@ def bucket_records(
     return days
 
 
-def change(current: float | None, previous: float | None) -> float | None:
-    """Relative change from previous to current (0.25 = +25%); None if previous is 0/None."""
-    if current is None or previous is None or previous == 0:
-        return None
-    if not (math.isfinite(current) and math.isfinite(previous)):
-        return None
-    return (current - previous) / abs(previous)
-
-
 @dataclass(frozen=True)
 class Summary:
     """One bot over a period, with the equal-length period before it for comparison."""
@@ -62,7 +54,7 @@ class Summary:
         """Relative change of every numeric ``Metrics.to_json`` key (None: no base)."""
         now, before = self.current.to_json(), self.previous.to_json()
         return {
-            key: change(_number(value), _number(before.get(key)))
+            key: relative_change(_number(value), _number(before.get(key)))
             for key, value in now.items()
             if not isinstance(value, Mapping)
         }

@@ -7,11 +7,11 @@ the buckets the Botpress API reports.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from slackbot.core.formatting import code
 from slackbot.errors import PeriodError
 
 MAX_DAYS = 365
@@ -147,24 +147,13 @@ def _suggest(normal: str) -> str:
     return ""
 
 
+def _quote(raw: str) -> str:
+    # The one sanitiser (formatting.code): cleaned, escaped, cut, in a code span.
+    return code(raw, _QUOTE_LIMIT)
+
+
 def _error(message: str) -> PeriodError:
     return PeriodError(message, usage=PERIOD_USAGE)
-
-
-def _quote(raw: str) -> str:
-    """The user's text, safe to show: control characters dropped, cut to ~40 chars."""
-    cleaned = "".join(_clean_char(ch) for ch in raw)
-    cleaned = " ".join(cleaned.split())
-    if len(cleaned) > _QUOTE_LIMIT:
-        cleaned = cleaned[: _QUOTE_LIMIT - 1] + "…"
-    # Backticks would end the code span the text is shown in.
-    return "`" + cleaned.replace("`", "'") + "`"
-
-
-def _clean_char(ch: str) -> str:
-    if unicodedata.category(ch) in {"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"}:
-        return " " if ch.isspace() else ""
-    return ch
 
 
 def _today(today: date) -> Period:

@@ -163,12 +163,17 @@ def build_app(
     except OSError as exc:  # URLError, refused connection, DNS failure
         problem = f"Slack could not be reached at {settings.slack_api_url} ({exc})"
         raise ConfigError([SettingProblem("SLACK_API_URL", problem)]) from None
+    metrics = telemetry or Telemetry(botpress=service.client)
     deps = SlackDeps(
         settings=settings,
         service=service,
         replies=Replies(service, settings),
-        telemetry=telemetry or Telemetry(botpress=service.client),
-        runner=Runner(pool, max_pending=max_pending),
+        telemetry=metrics,
+        runner=Runner(
+            pool,
+            max_pending=max_pending,
+            on_full=lambda what: metrics.work_refused.labels(what).inc(),
+        ),
         sleep=sleep,
         respond_retry_delay=respond_retry_delay,
     )

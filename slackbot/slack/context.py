@@ -36,13 +36,28 @@ class Runner:
     a full pool is told in the ack itself rather than by silence.
     """
 
-    def __init__(self, executor: Executor, *, max_pending: int = DEFAULT_MAX_PENDING) -> None:
+    def __init__(
+        self,
+        executor: Executor,
+        *,
+        max_pending: int = DEFAULT_MAX_PENDING,
+        on_full: Callable[[str], None] | None = None,
+    ) -> None:
         self.executor = executor
+        self.max_pending = max_pending
         self._slots = threading.BoundedSemaphore(max_pending)
+        self._on_full = on_full
 
-    def reserve(self) -> bool:
-        """Take a slot without waiting; False when ``max_pending`` works are in flight."""
-        return self._slots.acquire(blocking=False)
+    def reserve(self, what: str = "work") -> bool:
+        """Take a slot without waiting; False (logged and counted) when the pool is full."""
+        if self._slots.acquire(blocking=False):
+            return True
+        log.warning(
+            "work pool full (%d tasks queued or running): %s refused", self.max_pending, what
+        )
+        if self._on_full is not None:
+            self._on_full(what)
+        return False
 
     def start(self, work: Callable[[], None]) -> None:
         """Run ``work`` on the pool in the slot reserved for it."""
@@ -62,9 +77,9 @@ class Runner:
             self._slots.release()
             log.error("the work pool is shut down (botstats is stopping); the work was dropped")
 
-    def submit(self, work: Callable[[], None]) -> bool:
-        """``reserve()`` and ``start()`` in one; False when the pool is full."""
-        if not self.reserve():
+    def submit(self, work: Callable[[], None], what: str = "work") -> bool:
+        """``reserve()`` and ``start()`` in one; False (logged, counted) when the pool is full."""
+        if not self.reserve(what):
             return False
         self.start(work)
         return True

@@ -88,6 +88,12 @@ class Telemetry:
             ["kind", "outcome"],
             registry=self.registry,
         )
+        self.work_refused = Counter(
+            "botstats_work_refused",
+            "Work refused because the reply pool was full, by what (command, home...).",
+            ["what"],
+            registry=self.registry,
+        )
         if botpress is not None:
             self.registry.register(BotpressCollector(botpress))
 

@@ -29,7 +29,7 @@ from slackbot.core.blocks.kit import (
 )
 from slackbot.core.formatting import (
     NO_DATA,
-    change,
+    change_text,
     code,
     count,
     day_range,
@@ -78,8 +78,8 @@ def _fields(rows: Sequence[_Row], summary: Summary) -> list[str]:
     for label, value, cur, prev, key in rows:
         # The change goes right after the number, before any note line under it.
         number_text, newline, note = value.partition("\n")
-        change_text = trend(cur, prev if known else None, key).slack()
-        out.append(f"*{label}*\n{number_text}   {change_text}{newline}{note}")
+        moved = trend(cur, prev if known else None, key).slack()
+        out.append(f"*{label}*\n{number_text}   {moved}{newline}{note}")
     return out
 
 
@@ -194,8 +194,8 @@ def _fallback(summary: Summary, now: datetime) -> str:
     cur, prev = summary.current, _prev(summary)
     versus = summary.previous_period.label
     name = escape_mrkdwn(bot_title(summary.bot), 120)
-    sessions = change(cur.sessions, prev.sessions if prev else None, versus)
-    cost = change(cur.cost_sum, prev.cost_sum if prev else None)
+    sessions = change_text(cur.sessions, prev.sessions if prev else None, versus)
+    cost = change_text(cur.cost_sum, prev.cost_sum if prev else None)
     text = (
         f"{name}, {period_title(summary.period, today=now)}: {count(cur.sessions)} sessions "
         f"({sessions}), {count(cur.user_messages)} user messages, "

@@ -49,11 +49,11 @@ def handle_command(
     text = str(command.get("text") or "")
     user_id = str(command.get("user_id") or "")
     channel_id = str(command.get("channel_id") or "")
-    if not deps.runner.reserve():
+    if not deps.runner.reserve("/botstats"):
         # The ack's own body is an ephemeral reply that needs no I/O: never silence.
         ack(text=BUSY)
         deps.telemetry.commands.labels("unknown", "busy").inc()
-        log.warning("work pool full: told %s to retry /botstats later", user_id)
+        log.info("told %s to retry /botstats later", user_id)
         return
     ack()
     deps.telemetry.ack_seconds.observe(time.perf_counter() - received)

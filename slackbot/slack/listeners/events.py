@@ -35,7 +35,7 @@ def register(app: App, deps: SlackDeps) -> None:
         user = event.get("user")
         if event.get("tab", "home") != "home" or not user:
             return
-        deps.runner.submit(lambda: publish_home(deps, client, str(user)))
+        deps.runner.submit(lambda: publish_home(deps, client, str(user)), what="home tab")
 
 
 def publish_home(deps: SlackDeps, client: WebClient, user: str) -> None:
