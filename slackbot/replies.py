@@ -41,9 +41,9 @@ from slackbot.core.commands import (
     suggest_subcommand,
     usage,
 )
-from slackbot.core.formatting import code, escape_mrkdwn
 from slackbot.core.models import Bot
 from slackbot.core.periods import Period
+from slackbot.core.text import code, escape_mrkdwn
 from slackbot.errors import (
     BotpressError,
     BotstatsError,

@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from slackbot.core import formatting as fmt
+from slackbot.core import text as txt
 from slackbot.core.formatting import MINUS, NO_DATA, Tone
 
 
@@ -183,7 +184,7 @@ def test_datetimes_are_shown_in_the_given_zone() -> None:
 )
 def test_escape_mrkdwn_never_leaves_a_live_mention(text: str) -> None:
     """Mentions and links come out as entities that Slack shows as text."""
-    escaped = fmt.escape_mrkdwn(f"hi {text} there")
+    escaped = txt.escape_mrkdwn(f"hi {text} there")
     assert "<" not in escaped
     assert ">" not in escaped
     assert "&lt;" in escaped
@@ -191,59 +192,59 @@ def test_escape_mrkdwn_never_leaves_a_live_mention(text: str) -> None:
 
 def test_escape_mrkdwn_escapes_ampersand_first() -> None:
     """``&`` is escaped before ``<``, so ``&lt;`` typed by a user stays literal."""
-    assert fmt.escape_mrkdwn("a & b <c>") == "a &amp; b &lt;c&gt;"
-    assert fmt.escape_mrkdwn("&lt;") == "&amp;lt;"
+    assert txt.escape_mrkdwn("a & b <c>") == "a &amp; b &lt;c&gt;"
+    assert txt.escape_mrkdwn("&lt;") == "&amp;lt;"
 
 
 def test_escape_mrkdwn_strips_controls_and_bidi_overrides() -> None:
     """Control characters and bidi overrides go; emoji, joiners and RTL text stay."""
     text = "a\x00b\x07c\u202edcba\u2066 \U0001f468\u200d\U0001f469 שלום\nnext\tline"
-    cleaned = fmt.escape_mrkdwn(text)
+    cleaned = txt.escape_mrkdwn(text)
     assert cleaned == "abcdcba \U0001f468\u200d\U0001f469 שלום next line"
 
 
 def test_escape_mrkdwn_truncates_with_ellipsis() -> None:
     """Long user text is cut to the limit and ends in an ellipsis."""
-    cut = fmt.escape_mrkdwn("x" * 4000, limit=50)
+    cut = txt.escape_mrkdwn("x" * 4000, limit=50)
     assert len(cut) == 50
     assert cut.endswith("…")
-    assert fmt.escape_mrkdwn("short", limit=50) == "short"
+    assert txt.escape_mrkdwn("short", limit=50) == "short"
 
 
 def test_fit_escaped_bounds_the_escaped_length() -> None:
     """The escaped result never exceeds the limit, even when every char grows to 5."""
-    assert len(fmt.fit_escaped("&" * 500, 150)) <= 150
-    assert fmt.fit_escaped("<!channel> & co", 150) == "&lt;!channel&gt; &amp; co"
-    assert fmt.fit_escaped("", 1) == ""
-    assert fmt.fit_escaped("&&&", 1) == "…"
+    assert len(txt.fit_escaped("&" * 500, 150)) <= 150
+    assert txt.fit_escaped("<!channel> & co", 150) == "&lt;!channel&gt; &amp; co"
+    assert txt.fit_escaped("", 1) == ""
+    assert txt.fit_escaped("&&&", 1) == "…"
 
 
 def test_code_keeps_the_span_closed() -> None:
     """Backticks in user text cannot end the inline-code span early."""
-    assert fmt.code("a`b<!here>") == "`a'b&lt;!here&gt;`"
+    assert txt.code("a`b<!here>") == "`a'b&lt;!here&gt;`"
 
 
 def test_defuse_is_safe_on_escaped_and_raw_text() -> None:
     """Raw brackets become entities; text already escaped is left alone."""
-    assert fmt.defuse("`<!channel>` matches no bot") == "`&lt;!channel&gt;` matches no bot"
-    assert fmt.defuse("a &lt;b&gt;") == "a &lt;b&gt;"
+    assert txt.defuse("`<!channel>` matches no bot") == "`&lt;!channel&gt;` matches no bot"
+    assert txt.defuse("a &lt;b&gt;") == "a &lt;b&gt;"
 
 
 def test_truncate_refuses_a_zero_limit() -> None:
     """A limit below one is a programming error, reported loudly."""
     with pytest.raises(ValueError, match="at least 1"):
-        fmt.truncate("abc", 0)
+        txt.truncate("abc", 0)
 
 
 @given(st.text(max_size=500), st.integers(min_value=1, max_value=300))
 def test_escape_mrkdwn_fuzz(text: str, limit: int) -> None:
     """Any text escapes to something without raw brackets or control characters."""
-    out = fmt.escape_mrkdwn(text, limit)
+    out = txt.escape_mrkdwn(text, limit)
     assert "<" not in out
     assert ">" not in out
     assert not any(ord(ch) < 32 for ch in out)
-    assert len(fmt.clean_text(text, limit)) <= limit
-    assert len(fmt.fit_escaped(text, max(limit, 5))) <= max(limit, 5)
+    assert len(txt.clean_text(text, limit)) <= limit
+    assert len(txt.fit_escaped(text, max(limit, 5))) <= max(limit, 5)
 
 
 @given(st.floats(allow_nan=True, allow_infinity=True) | st.none())

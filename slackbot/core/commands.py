@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
-from slackbot.core.formatting import code
 from slackbot.core.periods import PERIOD_USAGE, Period, parse_period
+from slackbot.core.text import code
 from slackbot.core.words import Token, closest_word, tokenize
 from slackbot.errors import PeriodError, UsageError
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from slackbot.core.formatting import code
+from slackbot.core.text import code
 from slackbot.errors import PeriodError
 
 MAX_DAYS = 365

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, TypeAlias
 
-from slackbot.core.formatting import clean_text
+from slackbot.core.text import clean_text
 
 # A quoted name ("Support Bot"), a Slack entity (<#C1|ops>), a plain word, or a stray "<".
 _TOKEN_RE = re.compile(r'"[^"]*"|“[^”]*”|<[^<>\s|]*(?:\|[^<>]*)?>|[^\s<]+|<')

@@ -25,7 +25,7 @@ from slack_sdk.models.blocks import (
     SectionBlock,
 )
 
-from slackbot.core.formatting import code, fit_escaped, truncate
+from slackbot.core.text import code, fit_escaped, truncate
 
 MAX_BLOCKS = 50
 MAX_CHARS = 12_000  # Slack answers msg_blocks_too_long a little above this

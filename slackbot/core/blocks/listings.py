@@ -17,9 +17,9 @@ from slackbot.core.blocks.kit import (
     section,
 )
 from slackbot.core.commands import HELP_ENTRIES, USAGE
-from slackbot.core.formatting import code, defuse, escape_mrkdwn
 from slackbot.core.models import Bot
 from slackbot.core.periods import PERIOD_USAGE
+from slackbot.core.text import code, defuse, escape_mrkdwn
 
 
 class SubscriptionLike(Protocol):

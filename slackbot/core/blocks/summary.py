@@ -30,12 +30,9 @@ from slackbot.core.blocks.kit import (
 from slackbot.core.formatting import (
     NO_DATA,
     change_text,
-    code,
     count,
     day_range,
     duration_ms,
-    escape_entities,
-    escape_mrkdwn,
     money,
     number,
     percent,
@@ -45,6 +42,7 @@ from slackbot.core.formatting import (
 from slackbot.core.metrics import Summary
 from slackbot.core.models import Bot, Metrics
 from slackbot.core.periods import Period
+from slackbot.core.text import code, escape_entities, escape_mrkdwn
 
 #: Data older than this is flagged as stale in the context line.
 STALE_AFTER = timedelta(hours=26)
