@@ -14,9 +14,10 @@ from slack_sdk.models.blocks import Block
 from slackbot.core.blocks import kit as bk
 from slackbot.core.blocks import listings
 from slackbot.core.blocks.kit import Message, message_chars
-from slackbot.core.blocks.summary import overview_message, period_title, summary_message
+from slackbot.core.blocks.overview import overview_message
+from slackbot.core.blocks.summary import period_title, summary_message
 from slackbot.core.formatting import EN_DASH, MINUS
-from slackbot.core.metrics import Summary
+from slackbot.core.metrics import Summary, summarize
 from slackbot.core.models import Bot, Metrics
 from slackbot.core.periods import Period, parse_period
 
@@ -42,6 +43,8 @@ CURRENT = Metrics(
     latency_max=8400.0,
     tps_sum=3000 * 45.5,
     cost_sum=12.3456,
+    call_cost_sum=12.3456,
+    call_tokens=1_540_000,
 )
 PREVIOUS = Metrics(
     days=7,
@@ -59,7 +62,12 @@ PREVIOUS = Metrics(
     latency_max=5000.0,
     tps_sum=2800 * 50.0,
     cost_sum=10.0,
+    call_cost_sum=10.0,
+    call_tokens=1_300_000,
 )
+
+
+BOT_ONE = Bot("bot-1", "Support Bot", "support")
 
 
 def make_summary(
@@ -134,7 +142,7 @@ def test_summary_numbers_are_formatted_for_people() -> None:
         "*Messages / session*\n4   ▲ +2%",
         "*Events*\n12.3k   ▲ +12%",
         "*Calls*\n3k   ▲ +7%",
-        "*Error rate*\n1.2% _(36 errors)_   ▲ +68% :red_circle:",
+        "*Error rate*\n1.2% _(36 errors)_   ▲ +0.5 pp",
         "*Tokens*\n1.2M in · 340k out   ▲ +18%",
         "*Tokens / call*\n513   ▲ +11%",
         "*Cost*\n$12.35   ▲ +23% :red_circle:",
@@ -146,7 +154,8 @@ def test_summary_numbers_are_formatted_for_people() -> None:
     assert fields[: len(expected)] == expected
     assert message.blocks[0]["text"]["text"] == "Support Bot (support) · last 7 days"
     assert message.text.startswith("Support Bot (support), last 7 days: 1.5k sessions")
-    assert "+18% vs prev. 7d" in message.text
+    assert f"+18% vs Mon 27 Apr {EN_DASH} Sun 3 May" in message.text
+    assert "prev." not in message.text
 
 
 def test_summary_has_users_note_top_events_and_context() -> None:
@@ -174,13 +183,20 @@ def test_summary_freshness_uses_slack_date_with_local_fallback() -> None:
 
 def test_partial_period_says_so() -> None:
     """A period including today says its data is partial, in blocks and fallback."""
-    message = summary_message(
-        make_summary(period=parse_period("this-week", now=NOW)), tz=PARIS, now=NOW
-    )
+    period = parse_period("this-week", now=NOW)
+    today = NOW.date()
+    days = {d: Metrics(days=1, sessions=100) for d in period.dates()}
+    days |= {d - timedelta(days=7): Metrics(days=1, sessions=80) for d in period.dates()}
+    message = summary_message(summarize(BOT_ONE, period, days), tz=PARIS, now=NOW)
     assert_valid(message)
-    assert "includes today's partial data" in all_text(message)
-    assert "Includes today's partial data." in message.text
+    text = all_text(message)
+    assert "*Today so far* (until" in text
+    assert "100 sessions" in text
+    assert "today so far 100 sessions" in message.text
     assert message.blocks[0]["text"]["text"].endswith("this week")
+    closed = period.days - 1
+    assert f"({closed} UTC days)" in text or closed == 0
+    assert today.isoformat() not in text
 
 
 def test_no_data_variant() -> None:
@@ -189,7 +205,7 @@ def test_no_data_variant() -> None:
     assert_valid(message)
     text = all_text(message)
     assert "No data for Support Bot (support) in this period" in text
-    assert "The period before had 1.3k sessions" in text
+    assert "The reference period had 1.3k sessions" in text
     assert not fields_of(message)
     assert message.blocks[-1]["type"] == "context"
 
@@ -198,9 +214,10 @@ def test_no_previous_data_shows_dashes_not_new() -> None:
     """Without data in the previous period every change is a dash."""
     message = summary_message(make_summary(previous=Metrics()), tz=PARIS, now=NOW)
     fields = fields_of(message)
-    assert fields[1] == "*Sessions*\n1.5k   —"
+    assert fields[1] == "*Sessions*\n1.5k"
     assert not any("▲ new" in f for f in fields)
-    assert "(—)" in message.text
+    assert "(—)" not in message.text
+    assert "vs prev." not in message.text
 
 
 def test_no_llm_calls() -> None:
@@ -208,7 +225,7 @@ def test_no_llm_calls() -> None:
     quiet = Metrics(days=7, sessions=10, user_messages=20)
     message = summary_message(make_summary(current=quiet, previous=quiet), tz=PARIS, now=NOW)
     assert_valid(message)
-    assert "No LLM calls in this period" in all_text(message)
+    assert "No LLM calls on these days" in all_text(message)
 
 
 def test_bot_named_like_a_mention_is_escaped_everywhere() -> None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from slackbot.core.comparisons import relative_change
+from slackbot.core.comparisons import SPECS, relative_change
 from slackbot.core.metrics import Summary, bucket_records, record_day, summarize
 from slackbot.core.models import AnalyticsRecord, AnalyticsResponse, Bot, Metrics
 from slackbot.core.periods import Period, parse_period
@@ -36,6 +36,7 @@ REQUIRED_KEYS = {
     "costUsd",
     "latencyMeanMs",
     "daysWithData",
+    "costPerCallUsd",
 }
 
 
@@ -400,19 +401,18 @@ def test_summarize_picks_the_period_and_the_previous_period() -> None:
     assert summary.as_of == NOW
 
 
-def test_changes_cover_every_numeric_key() -> None:
-    """changes() has a relative change for each numeric to_json key and no map keys."""
+def test_changes_cover_every_compared_key() -> None:
+    """changes() covers every compared metric; 3 vs 2 days with data compare per day."""
     summary = sample_summary()
     changes = summary.changes()
-    numeric = {
-        key for key, value in summary.current.to_json().items() if not isinstance(value, dict)
-    }
-    assert set(changes) == numeric
-    assert set(changes) >= REQUIRED_KEYS
-    assert changes["sessions"] == pytest.approx(0.5)
-    assert changes["costUsd"] == pytest.approx(0.5)
-    assert changes["daysWithData"] == pytest.approx(0.5)
-    assert changes["errorRate"] is None  # 0 errors before: no base
+    assert set(changes) == set(SPECS)
+    assert set(changes) >= REQUIRED_KEYS - {"daysWithData", "costPerCallUsd"}
+    assert summary.per_day
+    # 60 sessions over 3 days against 40 over 2: 20 a day on both sides.
+    assert changes["sessions"] == pytest.approx(0.0)
+    assert changes["costUsd"] == pytest.approx(0.0)
+    assert changes["llmErrors"] is None  # 0 errors before: no base
+    assert changes["errorRate"] == pytest.approx(0.0)  # in percentage points
     assert changes["latencyMeanMs"] == pytest.approx(0.0)
 
 
@@ -442,7 +442,10 @@ def test_to_json_shape() -> None:
     assert doc["totals"]["sessions"] == 60
     assert doc["previous"]["sessions"] == 40
     assert doc["totals"]["daysWithData"] == 3
-    assert doc["changes"]["sessions"] == pytest.approx(0.5)
+    assert doc["changes"]["sessions"] == pytest.approx(0.0)
+    assert doc["perDay"] is True
+    assert doc["partial"] is False
+    assert doc["soFar"] is None
     assert doc["asOf"] == "2026-05-20T12:00:00+00:00"
     assert json.loads(json.dumps(doc, allow_nan=False)) == doc
 

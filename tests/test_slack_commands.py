@@ -126,7 +126,9 @@ def test_all_lists_bots_sorted_by_cost(shared: Harness) -> None:
     reply = shared.command("all last-week")
     assert header_text(reply.body) == "All bots · last week"
     text = "\n".join(str(b["text"]["text"]) for b in reply.body["blocks"] if b["type"] == "section")
-    names = sorted((b.name for b in shared.sim.bots), key=lambda name: text.find(f"*{name}*"))
+    # Each name links to its Botpress overview: `*<url|Name>*`.
+    names = sorted((b.name for b in shared.sim.bots), key=lambda name: text.find(f"|{name}>*"))
+    assert all(f"|{name}>*" in text for name in names)
     now = datetime.now(UTC)
     period = parse_period("last-week", now=now)
     costs = {

@@ -149,7 +149,7 @@ SUBCOMMANDS = ("help", "all", "bots", "subscribe", "unsubscribe", "subscriptions
 
 HELP_ENTRIES: tuple[tuple[str, str], ...] = (
     ("overview", "every tracked bot, last 7 days"),
-    ("bot", "one bot: its alias, id or the start of its name (quote names with spaces)"),
+    ("bot", 'one bot: its alias, id or the start of its name (quote a name like `"all"`)'),
     ("all", "all bots side by side, highest cost first"),
     ("bots", "the tracked bots"),
     ("subscribe", "a digest in a channel (weekly unless daily)"),
@@ -183,15 +183,15 @@ def parse_command(text: str | None, *, now: datetime) -> Command:
     if not tokens:
         return Overview(parse_period(None, now=now))
     head, rest = tokens[0], tokens[1:]
-    if head.kind == "word":
+    if head.kind == "word" and not head.quoted:  # a quoted word is a name, never a keyword
         if head.word in _HELP_WORDS:
             return _help(rest)
         handler = _HANDLERS.get(head.word)
         if handler is not None:
             return handler(rest, now)
-        if head.word == "public" or _PERIOD_LIKE_RE.fullmatch(head.word):
+        if _ends_name(head):
             return Overview(*_period_args(tokens, "overview", now))
-    return _bot(head, rest, now)
+    return _bot(tokens, now)
 
 
 def suggest_subcommand(word: str) -> str | None:
@@ -220,22 +220,55 @@ def _all(rest: Sequence[Token], now: datetime) -> Command:
     return AllBots(*_period_args(rest, "all", now))
 
 
-def _bot(head: Token, rest: Sequence[Token], now: datetime) -> Command:
-    query = _target(head, "bot")
+def _bot(tokens: Sequence[Token], now: datetime) -> Command:
+    head = tokens[0]
+    query, rest = _name(tokens, _ends_name, "bot")
     try:
         return BotStats(query, *_period_args(rest, "bot", now))
     except UsageError as error:
         # `subscibe all #ops` fails as a bot's PERIOD; the typo is the real problem.
-        if suggestion := suggest_subcommand(head.word):
+        if not head.quoted and (suggestion := suggest_subcommand(head.word)):
             raise UsageError(
                 f"{code(head.raw)} is not a botstats command. Did you mean `{suggestion}`?",
                 usage(suggestion),
             ) from None
-        if isinstance(error, PeriodError) and any(_is_name_word(t) for t in rest):
-            # `Support Bot 7d` splits the name: say how to keep it whole.
-            hint = ' If the bot\'s name has spaces, put it in quotes: `"Support Bot" 7d`.'
+        if isinstance(error, PeriodError) and any(_is_name_word(t) for t in rest[1:]):
+            # `Support 7d Bot`: words after the PERIOD were likely part of the name.
+            hint = " The PERIOD comes after the bot's whole name, as in `Support Bot 7d`."
             raise PeriodError(_reason(error) + hint, error.usage) from None
         raise
+
+
+def _ends_name(token: Token) -> bool:
+    """True for the word that ends a multi-word BOT: a PERIOD (or its start) or `public`."""
+    return token.kind == "word" and (
+        token.word == "public" or _PERIOD_LIKE_RE.fullmatch(token.word) is not None
+    )
+
+
+def _name(
+    tokens: Sequence[Token], ends: Callable[[Token], bool], key: str
+) -> tuple[str, Sequence[Token]]:
+    """A BOT (or ``all``) at the start of ``tokens``, and the tokens after it.
+
+    A name in quotes, a keyword (``all``) or a Slack entity is one token; otherwise the
+    name is every plain word up to the first one that ``ends`` it (``Sales Concierge 7d``).
+    """
+    head = tokens[0]
+    count = 1
+    if head.kind == "word" and not head.quoted and head.word != ALL:
+        while count < len(tokens) and _name_part(tokens[count]) and not ends(tokens[count]):
+            count += 1
+    if count == 1:
+        return _target(head, key), tokens[1:]
+    words = tokens[:count]
+    raw, word = (" ".join(getattr(t, part) for t in words) for part in ("raw", "word"))
+    return _target(Token(raw, word, "word"), key), tokens[count:]
+
+
+def _name_part(token: Token) -> bool:
+    """A word that may continue a multi-word name (not an entity, a quote or a `#channel`)."""
+    return token.kind == "word" and not token.quoted and not token.word.startswith("#")
 
 
 def _is_name_word(token: Token) -> bool:
@@ -289,7 +322,7 @@ def _target(token: Token, key: str) -> str:
     elif "<" in token.raw or ">" in token.raw:
         problem = "cannot be a bot name (it contains `<` or `>`)"
     else:
-        return ALL if token.word == ALL else token.raw
+        return ALL if token.word == ALL and not token.quoted else token.raw
     raise UsageError(f"{code(token.raw)} {problem}. `/botstats bots` lists the bots.", usage(key))
 
 
@@ -330,11 +363,11 @@ def _subscribe(rest: Sequence[Token], now: datetime) -> Command:
             "channel if you want them.",
             usage("subscribe"),
         )
-    _too_many(rest, 3, "subscribe")
-    target = _target(rest[0], "subscribe")
+    target, after = _name(rest, _ends_target, "subscribe")
+    _too_many([rest[0], *after], 3, "subscribe")  # a name of several words is one argument
     cadence: Cadence | None = None
     channel: str | None = None
-    for token in rest[1:]:
+    for token in after:
         if token.kind == "word" and token.word in _CADENCES:
             if cadence is not None:
                 raise UsageError("Give one cadence: `daily` or `weekly`.", usage("subscribe"))
@@ -356,12 +389,17 @@ def _unsubscribe(rest: Sequence[Token], now: datetime) -> Command:
             "Say which bot to unsubscribe from (or `all`), then the channel if it is not this one.",
             usage("unsubscribe"),
         )
-    _too_many(rest, 2, "unsubscribe")
-    target = _target(rest[0], "unsubscribe")
-    channel = _channel(rest[1], "unsubscribe") if len(rest) > 1 else None
-    if len(rest) > 1 and channel is None:
-        raise UsageError(f"{code(rest[1].raw)} is not a channel.", usage("unsubscribe"))
+    target, after = _name(rest, _ends_target, "unsubscribe")
+    _too_many([rest[0], *after], 2, "unsubscribe")
+    channel = _channel(after[0], "unsubscribe") if after else None
+    if after and channel is None:
+        raise UsageError(f"{code(after[0].raw)} is not a channel.", usage("unsubscribe"))
     return Unsubscribe(target, channel)
+
+
+def _ends_target(token: Token) -> bool:
+    """True for the word that ends a multi-word subscription target: a cadence or channel."""
+    return token.word in _CADENCES or token.channel_id is not None
 
 
 def _alerts(rest: Sequence[Token], now: datetime) -> Command:

@@ -7,6 +7,7 @@ because no data is not zero.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -196,6 +197,44 @@ def _tone(rel: float, metric: str) -> Tone:
     if good is Direction.NEUTRAL:
         return Tone.NEUTRAL
     return Tone.GOOD if (rel > 0) == (good is Direction.UP) else Tone.BAD
+
+
+def points_trend(points: float | None, metric: str = "") -> Trend:
+    """A rate's change in percentage points: ``▲ +1.2 pp`` (toned from 1 pp on)."""
+    if points is None or not math.isfinite(points):
+        return Trend("", NO_DATA, Tone.NEUTRAL)
+    if round(points, 1) == 0:
+        return Trend("", "0 pp", Tone.NEUTRAL)
+    arrow = ARROW_UP if points > 0 else ARROW_DOWN
+    text = f"{'+' if points > 0 else MINUS}{_trim(f'{abs(points):.1f}')} pp"
+    toned = round(abs(points), 1) >= 1
+    return Trend(arrow, text, _tone(points, metric) if toned else Tone.NEUTRAL)
+
+
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[float | None]) -> str:
+    """``▁▃▅▇▆▂▁``: values scaled to eight bars; a missing value is a ``·``."""
+    known = [v for v in values if v is not None and math.isfinite(v)]
+    if not known:
+        return ""
+    low, high = min(known), max(known)
+    span = high - low
+    out = []
+    for value in values:
+        if value is None or not math.isfinite(value):
+            out.append("·")
+        elif span == 0:  # a flat line: mid-height, or the floor when it is all zero
+            out.append(_BARS[3 if high else 0])
+        else:
+            out.append(_BARS[round((value - low) / span * (len(_BARS) - 1))])
+    return "".join(out)
+
+
+def plural(value: float, word: str, words: str | None = None) -> str:
+    """``1 error``, ``2 errors``, ``1.2k sessions``: the count and the right form of the noun."""
+    return f"{count(value)} {word if value == 1 else (words or word + 's')}"
 
 
 def change_text(current: float | None, previous: float | None, versus: str = "") -> str:

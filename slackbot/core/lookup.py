@@ -15,18 +15,19 @@ def find_bot(bots: Sequence[Bot], query: str) -> Bot:
     """The bot ``query`` names; UnknownBotError with the closest matches otherwise.
 
     Order of precedence: exact alias, exact id, exact name, then a unique
-    case-insensitive prefix of the name or alias.
+    case-insensitive prefix of the name or alias. Names may have several words
+    (``sales conc`` finds "Sales Concierge"); runs of spaces count as one.
     """
-    wanted = query.strip().casefold()
+    wanted = _normal(query)
     for attribute in ("alias", "id", "name"):
-        exact = [b for b in bots if (getattr(b, attribute) or "").casefold() == wanted]
+        exact = [b for b in bots if _normal(getattr(b, attribute) or "") == wanted]
         if len(exact) == 1:
             return exact[0]
     prefixed = [
         b
         for b in bots
         if wanted
-        and (b.name.casefold().startswith(wanted) or (b.alias or "").casefold().startswith(wanted))
+        and (_normal(b.name).startswith(wanted) or _normal(b.alias or "").startswith(wanted))
     ]
     if len(prefixed) == 1:
         return prefixed[0]
@@ -47,6 +48,11 @@ def closest(bots: Sequence[Bot], wanted: str) -> list[str]:
             scored.append((score, _display(bot)))
     scored.sort(key=lambda item: (-item[0], item[1]))
     return [name for _, name in scored[:MAX_SUGGESTIONS]]
+
+
+def _normal(text: str) -> str:
+    """``text`` for matching: case folded, spaces trimmed and collapsed."""
+    return " ".join(text.split()).casefold()
 
 
 def _display(bot: Bot) -> str:

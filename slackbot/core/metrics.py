@@ -1,4 +1,4 @@
-"""Summaries: API records bucketed into UTC days, and a period against the one before it.
+"""Summaries: API records bucketed into UTC days, and a period against its reference.
 
 Pure. Exactness comes from ``Metrics`` (sums and call-weighted sums, never averaged means).
 """
@@ -8,10 +8,16 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from slackbot.core.comparisons import relative_change
+from slackbot.core.comparisons import (
+    Change,
+    closed_days,
+    compare,
+    leading,
+    reference_period,
+)
 from slackbot.core.models import AnalyticsRecord, Bot, Metrics
 from slackbot.core.periods import Period
 
@@ -41,7 +47,12 @@ def bucket_records(
 
 @dataclass(frozen=True)
 class Summary:
-    """One bot over a period, with the equal-length period before it for comparison."""
+    """One bot over a period against its reference period (DESIGN §5), ready to show.
+
+    ``current`` and ``previous`` are whole periods; changes are computed on ``closed``
+    (the period's closed days) against ``baseline`` (the same number of leading days of
+    the reference), so a period that includes today never compares a partial day.
+    """
 
     bot: Bot
     period: Period
@@ -49,44 +60,133 @@ class Summary:
     current: Metrics
     previous: Metrics
     as_of: datetime | None = None  # when the newest data was fetched (freshness)
+    closed: Metrics | None = None  # None: the same as ``current`` (no partial day)
+    baseline: Metrics | None = None  # None: the same as ``previous``
+    so_far: Metrics | None = None  # today's partial bucket, when the period includes today
+    missing_days: tuple[date, ...] = ()  # closed days, from the first day with data on
+    previous_missing_days: tuple[date, ...] = ()
+    first_data_day: date | None = None
+    daily: tuple[tuple[date, Metrics], ...] = ()  # the period's days with data, oldest first
+    notes: tuple[str, ...] = ()  # warnings for the reader (e.g. a refused token)
+
+    @property
+    def partial(self) -> bool:
+        """True when the period includes today, whose data is incomplete."""
+        return self.period.partial
+
+    @property
+    def compared(self) -> tuple[Metrics, Metrics]:
+        """The two sides changes are computed on: closed days and their reference days."""
+        return (
+            self.current if self.closed is None else self.closed,
+            self.previous if self.baseline is None else self.baseline,
+        )
+
+    @property
+    def closed_period(self) -> Period | None:
+        """The period's closed days (None for ``today`` alone)."""
+        return leading(self.period, self.period.days - (1 if self.partial else 0))
+
+    @property
+    def baseline_period(self) -> Period | None:
+        """The reference days the closed days are compared with."""
+        closed = self.closed_period
+        return None if closed is None else leading(self.previous_period, closed.days)
+
+    @property
+    def per_day(self) -> bool:
+        """True when the two sides have different days with data (changes are per day)."""
+        cur, prev = self.compared
+        return cur.days != prev.days and cur.days > 0 and prev.days > 0
+
+    def comparison(self) -> dict[str, Change]:
+        """Every metric's change, closed days against their reference days."""
+        return compare(*self.compared)
 
     def changes(self) -> dict[str, float | None]:
-        """Relative change of every numeric ``Metrics.to_json`` key (None: no base)."""
-        now, before = self.current.to_json(), self.previous.to_json()
+        """Relative change per metric (percentage points for rates; None: not comparable)."""
         return {
-            key: relative_change(_number(value), _number(before.get(key)))
-            for key, value in now.items()
-            if not isinstance(value, Mapping)
+            key: (change.points if change.kind == "rate" else change.relative)
+            for key, change in self.comparison().items()
         }
 
     def to_json(self) -> dict[str, Any]:
         """The ``report --json`` document (DESIGN §2) plus changes; safe for ``json.dumps``."""
+        closed, baseline = self.closed_period, self.baseline_period
         doc = {
             "bot": {"id": self.bot.id, "name": self.bot.name, "alias": self.bot.alias},
             "period": _period_json(self.period),
             "previousPeriod": _period_json(self.previous_period),
+            "partial": self.partial,
+            "missingDays": [d.isoformat() for d in self.missing_days],
+            "previousMissingDays": [d.isoformat() for d in self.previous_missing_days],
+            "firstDataDay": None
+            if self.first_data_day is None
+            else self.first_data_day.isoformat(),
             "totals": self.current.to_json(),
+            "soFar": None if self.so_far is None else self.so_far.to_json(),
             "previous": self.previous.to_json(),
+            "comparedDays": None if closed is None else _period_json(closed),
+            "comparedWith": None if baseline is None else _period_json(baseline),
+            "perDay": self.per_day,
             "changes": self.changes(),
             "asOf": None if self.as_of is None else self.as_of.isoformat(),
+            "notes": list(self.notes),
         }
         cleaned: dict[str, Any] = _finite(doc)
         return cleaned
 
 
 def summarize(
-    bot: Bot, period: Period, days: Mapping[date, Metrics], *, as_of: datetime | None = None
+    bot: Bot,
+    period: Period,
+    days: Mapping[date, Metrics],
+    *,
+    as_of: datetime | None = None,
+    first_data_day: date | None = None,
 ) -> Summary:
-    """Sum the days of ``period`` and of the period before it; other days are ignored."""
-    before = period.previous()
+    """The period and its reference period from a bot's days with data (others ignored).
+
+    ``first_data_day`` is the bot's first day with data in all its history (default: the
+    first in ``days``): closed days before it are history that does not exist, not gaps.
+    """
+    today = period.last if period.partial else period.last + timedelta(days=1)
+    before = reference_period(period, today)
+    if first_data_day is None:
+        first_data_day = min(days, default=None)
+    closed = leading(period, closed_days(period, today))
+    baseline = None if closed is None else leading(before, closed.days)
+    daily = tuple(sorted((d, m) for d, m in days.items() if d in period))
     return Summary(
         bot=bot,
         period=period,
         previous_period=before,
-        current=Metrics.total(m for d, m in days.items() if d in period),
-        previous=Metrics.total(m for d, m in days.items() if d in before),
+        current=Metrics.total(m for _, m in daily),
+        previous=_total(days, before),
         as_of=as_of,
+        closed=_total(days, closed),
+        baseline=_total(days, baseline),
+        so_far=days.get(today, Metrics()) if period.partial else None,
+        missing_days=_missing(days, closed, first_data_day),
+        previous_missing_days=_missing(days, baseline, first_data_day),
+        first_data_day=first_data_day,
+        daily=daily,
     )
+
+
+def _total(days: Mapping[date, Metrics], period: Period | None) -> Metrics:
+    if period is None:
+        return Metrics()
+    return Metrics.total(m for d, m in days.items() if d in period)
+
+
+def _missing(
+    days: Mapping[date, Metrics], period: Period | None, first_data_day: date | None
+) -> tuple[date, ...]:
+    """Closed days of ``period`` without a record, from the first day with data on."""
+    if period is None or first_data_day is None:
+        return ()
+    return tuple(d for d in period.dates() if d >= first_data_day and d not in days)
 
 
 def _number(value: object) -> float | None:

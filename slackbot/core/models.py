@@ -149,6 +149,10 @@ class Metrics:
     tps_min: float | None = None
     tps_max: float | None = None
     cost_sum: float = 0.0  # US dollars
+    # Cost and tokens of buckets that reported calls: the numerators of the per-call means,
+    # so money reported by a zero-call bucket counts in the totals but not per call.
+    call_cost_sum: float = 0.0
+    call_tokens: int = 0
     cost_min: float | None = None  # per call
     cost_max: float | None = None
 
@@ -184,6 +188,8 @@ class Metrics:
         return cls(
             **common,
             llm_calls=n,
+            call_cost_sum=llm.cost.sum,
+            call_tokens=llm.inputTokens + llm.outputTokens,
             latency_sum=lat.mean * n,
             latency_sumsq=(lat.sd**2 + lat.mean**2) * n,
             latency_min=lat.min,
@@ -230,6 +236,8 @@ class Metrics:
             tps_min=_min(self.tps_min, other.tps_min),
             tps_max=_max(self.tps_max, other.tps_max),
             cost_sum=self.cost_sum + other.cost_sum,
+            call_cost_sum=self.call_cost_sum + other.call_cost_sum,
+            call_tokens=self.call_tokens + other.call_tokens,
             cost_min=_min(self.cost_min, other.cost_min),
             cost_max=_max(self.cost_max, other.cost_max),
         )
@@ -266,8 +274,14 @@ class Metrics:
     # Derived values: None where the denominator is zero ("no data" is not zero).
     @property
     def error_rate(self) -> float | None:
-        """LLM errors per call, 0..1."""
-        return _ratio(self.llm_errors, self.llm_calls)
+        """LLM errors per call, 0..1 (capped: a bucket may report more errors than calls)."""
+        rate = _ratio(self.llm_errors, self.llm_calls)
+        return None if rate is None else min(rate, 1.0)
+
+    @property
+    def suspect(self) -> bool:
+        """True when more errors than calls were reported: kept, but never a baseline."""
+        return self.llm_errors > self.llm_calls
 
     @property
     def latency_mean(self) -> float | None:
@@ -289,13 +303,13 @@ class Metrics:
 
     @property
     def tokens_per_call(self) -> float | None:
-        """Input plus output tokens per LLM call."""
-        return _ratio(self.input_tokens + self.output_tokens, self.llm_calls)
+        """Input plus output tokens per LLM call (tokens of zero-call buckets excluded)."""
+        return _ratio(self.call_tokens, self.llm_calls)
 
     @property
     def cost_per_call(self) -> float | None:
-        """US dollars per LLM call."""
-        return _ratio(self.cost_sum, self.llm_calls)
+        """US dollars per LLM call (cost of zero-call buckets excluded)."""
+        return _ratio(self.call_cost_sum, self.llm_calls)
 
     @property
     def cost_per_session(self) -> float | None:
@@ -341,6 +355,7 @@ class Metrics:
             "costUsd": round(self.cost_sum, 6),
             "costPerSession": self.cost_per_session,
             "costPerCall": self.cost_per_call,
+            "costPerCallUsd": self.cost_per_call,
             "latencyMeanMs": self.latency_mean,
             "latencyMaxMs": self.latency_max,
             "tokensPerSecond": self.tokens_per_second,

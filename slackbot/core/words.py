@@ -31,6 +31,7 @@ class Token:
     word: str  # NFKC + casefold, for matching keywords
     kind: Kind
     channel_id: str | None = None
+    quoted: bool = False  # typed in quotes: a name, never a keyword (`"all"` is a bot)
 
 
 def tokenize(text: str) -> list[Token]:
@@ -43,12 +44,13 @@ def _token(piece: str) -> Token:
         if match := _CHANNEL_ENTITY_RE.fullmatch(piece):
             return Token(piece, piece, "channel", match.group(1))
         return Token(piece, piece, _ENTITY_KINDS.get(piece[1], "link"))
-    if piece.startswith(_QUOTES) and len(piece) >= 2 and piece[-1] in '"”':
+    quoted = piece.startswith(_QUOTES) and len(piece) >= 2 and piece[-1] in '"”'
+    if quoted:
         piece = piece[1:-1].strip()
     raw = piece.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
     word = unicodedata.normalize("NFKC", raw).casefold()
     channel = raw if _CHANNEL_ID_RE.fullmatch(raw) else None
-    return Token(raw, word, "word", channel)
+    return Token(raw, word, "word", channel, quoted)
 
 
 def closest_word(word: str, choices: Sequence[str]) -> str | None:

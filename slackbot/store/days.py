@@ -15,9 +15,16 @@ from typing import Any
 from slackbot.core.models import Metrics
 from slackbot.errors import StoreError
 from slackbot.store.connections import Connections, iso_time, parse_day, parse_time
-from slackbot.store.schema import METRIC_INT_COLUMNS, METRIC_NULLABLE_COLUMNS, METRIC_REAL_COLUMNS
+from slackbot.store.schema import (
+    METRIC_CALL_COLUMNS,
+    METRIC_INT_COLUMNS,
+    METRIC_NULLABLE_COLUMNS,
+    METRIC_REAL_COLUMNS,
+)
 
-_SCALAR_COLUMNS = METRIC_INT_COLUMNS + METRIC_REAL_COLUMNS + METRIC_NULLABLE_COLUMNS
+_SCALAR_COLUMNS = (
+    METRIC_INT_COLUMNS + METRIC_REAL_COLUMNS + METRIC_NULLABLE_COLUMNS + METRIC_CALL_COLUMNS
+)
 _DAY_COLUMNS = ("bot_id", "day", *_SCALAR_COLUMNS, "event_types", "custom_events", "fetched_at")
 # Column names are constants of this package, never input.
 _INSERT_DAY = "INSERT INTO daily_metrics ({}) VALUES ({})".format(  # noqa: S608
@@ -157,6 +164,14 @@ class Days:
         """The contiguous runs of days in [first, last] never fetched, oldest first."""
         covered = self.covered(bot_id, first, last)
         return contiguous_ranges(d for d in days_between(first, last) if d not in covered)
+
+    def first_day(self, bot_id: str) -> date | None:
+        """The bot's first stored day with data, or None."""
+        with self._conn.read() as db:
+            (value,) = db.execute(
+                "SELECT MIN(day) FROM daily_metrics WHERE bot_id = ?", [bot_id]
+            ).fetchone()
+        return None if value is None else parse_day(value)
 
     def last_fetched_at(self, bot_id: str) -> datetime | None:
         """When a day of this bot was last fetched (data freshness), or None."""

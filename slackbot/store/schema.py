@@ -44,6 +44,8 @@ METRIC_NULLABLE_COLUMNS = (
     "cost_max",
 )
 METRIC_JSON_COLUMNS = ("event_types", "custom_events")
+#: Added by step 0002: the per-call numerators (cost and tokens of buckets with calls).
+METRIC_CALL_COLUMNS = ("call_cost_sum", "call_tokens")
 
 
 def _step(name: str) -> Callable[[Step], Step]:
@@ -144,6 +146,17 @@ def _initial(db: Database) -> None:
     for statement in _INITIAL.split(";"):
         if statement.strip():
             db.execute(statement)
+
+
+@_step("0002_per_call_numerators")
+def _per_call_numerators(db: Database) -> None:
+    db.execute("ALTER TABLE daily_metrics ADD COLUMN call_cost_sum REAL NOT NULL DEFAULT 0")
+    db.execute("ALTER TABLE daily_metrics ADD COLUMN call_tokens INTEGER NOT NULL DEFAULT 0")
+    # Rows stored before this step: a day with calls put all its cost and tokens behind them.
+    db.execute(
+        "UPDATE daily_metrics SET call_cost_sum = cost_sum, "
+        "call_tokens = input_tokens + output_tokens WHERE llm_calls > 0"
+    )
 
 
 def applied_steps(db: Database) -> list[str]:

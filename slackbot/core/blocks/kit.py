@@ -41,6 +41,19 @@ _CHANNEL_ID_RE = re.compile(r"[CGD][A-Z0-9]{2,30}", re.ASCII)
 
 
 @dataclass(frozen=True)
+class Dashboard:
+    """Where "Open in Botpress" links go: ``{base}/workspaces/{workspace}/bots/{bot}/overview``."""
+
+    base: str
+    workspace: str
+
+    def bot_url(self, bot_id: str) -> str:
+        """The bot's overview page in the Botpress dashboard."""
+        workspace, bot = quote(self.workspace, safe=""), quote(bot_id, safe="")
+        return f"{self.base.rstrip('/')}/workspaces/{workspace}/bots/{bot}/overview"
+
+
+@dataclass(frozen=True)
 class Message:
     """A Slack message: the ``text`` fallback (always set) and its blocks as dicts."""
 
