@@ -14,11 +14,18 @@ from rich.markup import escape
 from slackbot import __version__
 from slackbot.config import load_settings
 from slackbot.core.periods import PERIOD_USAGE, parse_period
-from slackbot.errors import BotstatsError, ConfigError
+from slackbot.errors import BotstatsError, ConfigError, UsageError
 from slackbot.runtime import build_service
 
 BOTPRESS = ("BOTPRESS_TOKEN", "BOTPRESS_WORKSPACE_ID")
 Handler = Callable[[argparse.Namespace, Console], int]
+
+
+def warn(message: str) -> None:
+    """A warning on stderr: the answer stands (exit 0), but a person must act."""
+    Console(stderr=True, soft_wrap=True).print(
+        f"[bold yellow]botstats:[/] {escape(message)}", highlight=False
+    )
 
 
 def cmd_report(args: argparse.Namespace, console: Console) -> int:
@@ -34,6 +41,28 @@ def cmd_report(args: argparse.Namespace, console: Console) -> int:
         print(json.dumps(summary.to_json(), indent=2))
     else:
         render_summary(console, summary, tz=settings.timezone, now=now)
+    for note in summary.notes:  # e.g. stored numbers served while Botpress refuses the token
+        warn(note)
+    return 0
+
+
+def cmd_bots(args: argparse.Namespace, console: Console) -> int:
+    """``botstats bots [--json]``: the tracked bots with the days stored of each."""
+    from slackbot.console.render import render_bots
+
+    service = build_service(load_settings(*BOTPRESS))
+    bots = service.bots()
+    stored = service.days_stored(bots)
+    rows = [
+        {"alias": bot.alias, "id": bot.id, "name": bot.name, "daysStored": stored[bot.id]}
+        for bot in bots
+    ]
+    if args.json:
+        print(json.dumps({"bots": rows}, indent=2))
+    else:
+        render_bots(console, rows)
+    for warning in service.warnings():
+        warn(warning)
     return 0
 
 
@@ -53,8 +82,14 @@ def cmd_sync(args: argparse.Namespace, console: Console) -> int:
         days=args.days,
         progress=make_progress(console),
     )
-    for line in report.lines():
-        console.print(line, highlight=False)
+    head, *problems = report.lines()
+    console.print(head, highlight=False, markup=False)
+    errors = Console(stderr=True, soft_wrap=True)
+    for line in problems:
+        errors.print(line, highlight=False, markup=False)
+    if report.refused is None:  # a refusal was said above, once
+        for warning in service.warnings():
+            warn(warning)
     return 0 if report.ok else 1
 
 
@@ -105,6 +140,10 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="one JSON document on stdout")
     report.set_defaults(handler=cmd_report)
 
+    bots = sub.add_parser("bots", help="the tracked bots: alias, id, name, days stored")
+    bots.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    bots.set_defaults(handler=cmd_bots)
+
     sync = sub.add_parser("sync", help="fetch closed days into SQLite (incremental)")
     sync.add_argument("--days", type=_days, default=90, help="days of history (default 90)")
     sync.add_argument("--bot", metavar="BOT", help="only this bot")
@@ -131,12 +170,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         stream=sys.stderr,
     )
     console = Console()
-    errors = Console(stderr=True)
+    errors = Console(stderr=True, soft_wrap=True)
     handler: Handler = args.handler
     try:
         return handler(args, console)
     except BotstatsError as exc:
         errors.print(f"[bold red]botstats:[/] {escape(str(exc))}", highlight=False)
-        return 2 if isinstance(exc, ConfigError) else 1
+        # DESIGN §2: 2 for configuration or usage (bad PERIOD, unknown BOT), 1 for failed work.
+        return 2 if isinstance(exc, ConfigError | UsageError) else 1
     except KeyboardInterrupt:
         return 130

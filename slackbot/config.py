@@ -80,6 +80,7 @@ class Settings(BaseSettings):
     botpress_token: SecretStr | None = None
     botpress_workspace_id: str | None = None
     botpress_api_url: str = "https://api.botpress.cloud"
+    botpress_dashboard_url: str = "https://app.botpress.cloud"
     botstats_bots: str | None = None
     botstats_db: Path = Path("botstats.db")
     botstats_timezone: str = "UTC"
@@ -102,7 +103,7 @@ class Settings(BaseSettings):
             raise ValueError("must be an app-level token starting with `xapp-` (Basic Information)")
         return v
 
-    @field_validator("slack_api_url", "botpress_api_url")
+    @field_validator("slack_api_url", "botpress_api_url", "botpress_dashboard_url")
     @classmethod
     def _url(cls, v: str) -> str:
         if not re.match(r"^https?://[^\s/]+", v):

@@ -68,12 +68,14 @@ class UnknownBotError(UsageError):
         self.suggestions = tuple(suggestions)
         self.ambiguous = ambiguous
         what = "matches several bots" if ambiguous else "matches no tracked bot"
-        hint = (
-            f" Did you mean: {', '.join(self.suggestions)}?"
-            if self.suggestions
-            else " `/botstats bots` lists the tracked bots."
-        )
-        super().__init__(f"`{query}` {what}.{hint}")
+        said = f"`{query}` {what}."
+        if self.suggestions:
+            super().__init__(f"{said} Did you mean: {', '.join(self.suggestions)}?")
+        else:
+            # Each surface suggests the command that exists there: the terminal's
+            # `botstats bots` (str, for the CLI and logs), Slack's `/botstats bots`.
+            super().__init__(f"{said} `botstats bots` lists the tracked bots.")
+            self.user_message = f"{said} `/botstats bots` lists the tracked bots."
 
 
 class BotpressError(BotstatsError):
@@ -187,6 +189,15 @@ class RunStateError(BotstatsError):
         self.key = key
         self.current = current
         self.target = target
+
+
+class ServeError(BotstatsError):
+    """``botstats serve`` cannot listen where it was asked to (port in use, no permission)."""
+
+    def __init__(self, message: str, *, host: str, port: int) -> None:
+        super().__init__(message)
+        self.host = host
+        self.port = port
 
 
 class SlackDeliveryError(BotstatsError):

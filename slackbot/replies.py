@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Literal, TypeAlias
 
 from slackbot.config import Settings
-from slackbot.core.blocks.kit import Message, build, channel_link, context, section
+from slackbot.core.blocks.kit import Dashboard, Message, build, channel_link, context, section
 from slackbot.core.blocks.listings import (
     alerts_status_message,
     bots_message,
@@ -23,7 +23,8 @@ from slackbot.core.blocks.listings import (
     help_message,
     subscriptions_message,
 )
-from slackbot.core.blocks.summary import bot_title, overview_message, summary_message
+from slackbot.core.blocks.overview import overview_message
+from slackbot.core.blocks.summary import bot_title, summary_message
 from slackbot.core.commands import (
     ALL,
     USAGE,
@@ -117,6 +118,12 @@ def refusal_message(admins: Sequence[str], what: str) -> Message:
     return build(text, [section(f":no_entry: {text}")])
 
 
+def dashboard(settings: Settings) -> Dashboard | None:
+    """Where bot links point (BOTPRESS_DASHBOARD_URL), or None without a workspace id."""
+    workspace = settings.botpress_workspace_id
+    return Dashboard(settings.botpress_dashboard_url, workspace) if workspace else None
+
+
 class Replies:
     """Answers ``/botstats`` commands through the service's use cases, with the settings."""
 
@@ -124,6 +131,7 @@ class Replies:
         self.service = service
         self.settings = settings
         self.tz = settings.timezone
+        self.links = dashboard(settings)
 
     def answer(self, text: str, *, user_id: str, channel_id: str, now: datetime) -> Reply:
         """The reply to ``/botstats text`` from ``user_id`` in ``channel_id``; never raises."""
@@ -168,12 +176,14 @@ class Replies:
                 summary = self.service.summary(
                     self._bot(command.bot_query), command.period, now=now
                 )
-                return summary_message(summary, tz=self.tz, now=now)
+                return summary_message(summary, tz=self.tz, now=now, links=self.links)
             case AllBots(period=period):
                 summaries = self.service.summaries(self.service.bots(), period, now=now)
-                return overview_message(summaries, tz=self.tz, now=now, title="All bots")
+                return overview_message(
+                    summaries, tz=self.tz, now=now, title="All bots", links=self.links
+                )
             case ListBots():
-                return bots_message(self.service.bots())
+                return self._bots_list()
             case Subscribe():
                 return self._subscribe(command, command.channel or channel_id, user_id, now)
             case Unsubscribe():
@@ -188,16 +198,29 @@ class Replies:
         bots = self.service.bots()
         if len(bots) == 1:
             summary = self.service.summary(bots[0], period, now=now)
-            return summary_message(summary, tz=self.tz, now=now)
+            return summary_message(summary, tz=self.tz, now=now, links=self.links)
         summaries = self.service.summaries(bots, period, now=now)
-        return overview_message(summaries, tz=self.tz, now=now, title="Tracked bots")
+        return overview_message(
+            summaries, tz=self.tz, now=now, title="Tracked bots", links=self.links
+        )
+
+    def _bots_list(self) -> Message:
+        """``/botstats bots``, saying so when the list is the stored one (a refused token)."""
+        message = bots_message(self.service.bots())
+        warnings = self.service.warnings()
+        if not warnings:
+            return message
+        notes = context(*(f":warning: {escape_mrkdwn(w, 300)}" for w in warnings))
+        return Message(f"{message.text} {' '.join(warnings)}", [*message.blocks, notes.to_dict()])
 
     def _bot(self, query: str) -> Bot:
         try:
             return self.service.resolve_bot(query)
         except UnknownBotError as exc:
             # `/botstats subscibe` parses as a bot named "subscibe": the typo is the news.
-            if suggestion := suggest_subcommand(query):
+            # `/botstats subscibe all` makes a two-word bot query: its first word is the typo.
+            first_word = query.split(maxsplit=1)[0] if query.strip() else query
+            if suggestion := suggest_subcommand(first_word):
                 raise UsageError(
                     f"{code(query)} is neither a botstats command nor a tracked bot. "
                     f"Did you mean `{suggestion}`?",

@@ -29,4 +29,5 @@ def build_service(settings: Settings, *, transport: httpx.BaseTransport | None =
         store=Store(settings.botstats_db),
         client=build_client(settings, transport=transport),
         aliases=settings.bot_aliases,
+        tz=settings.timezone,
     )

@@ -10,15 +10,19 @@ import logging
 import threading
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime, timedelta
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from slackbot.botpress.client import BotpressClient
 from slackbot.clock import Clock, system_clock
+from slackbot.core.comparisons import reference_period
+from slackbot.core.formatting import timestamp
 from slackbot.core.lookup import find_bot
 from slackbot.core.metrics import Summary, summarize
-from slackbot.core.models import Bot, BotInfo
+from slackbot.core.models import Bot, BotInfo, Metrics
 from slackbot.core.periods import Period
-from slackbot.errors import BotpressError
+from slackbot.errors import BotpressAuthError, BotpressError
 from slackbot.store import Store
 from slackbot.store.subscriptions import Cadence, Subscription
 from slackbot.sync import ensure_days
@@ -29,6 +33,20 @@ log = logging.getLogger(__name__)
 
 #: How long the list of bots from ``listBots`` is trusted before it is asked again.
 BOTS_TTL = timedelta(minutes=15)
+#: Before any data: the start of the range asked for "every stored day".
+FIRST_DAY = date(2000, 1, 1)
+
+
+def refused_note(
+    error: BotpressAuthError, what: str, fetched: datetime | None, tz: ZoneInfo
+) -> str:
+    """The warning served with stored data while Botpress refuses the token (never hidden)."""
+    when = f", last fetched {timestamp(fetched, tz)}" if fetched is not None else ""
+    status = f" ({error.status})" if error.status else ""
+    return (
+        f"Botpress refused BOTPRESS_TOKEN{status}: {what} from the store{when}; "
+        "ask an admin to renew the token."
+    )
 
 
 class Service:
@@ -42,12 +60,16 @@ class Service:
         aliases: Sequence[tuple[str, str]] = (),
         clock: Clock = system_clock,
         workers: int = 8,
+        tz: ZoneInfo | None = None,
     ) -> None:
         self.store = store
         self.client = client
         self.aliases = tuple(aliases)
         self.clock = clock
         self.workers = workers
+        self.tz = tz or ZoneInfo("UTC")  # how the times in warnings are shown
+        #: The 401/403 that made ``bots()`` fall back on the stored list (None: it did not).
+        self.last_auth_failure: BotpressAuthError | None = None
         self._bots: list[Bot] | None = None
         self._bots_at: datetime | None = None
         self._lock = threading.Lock()
@@ -67,34 +89,77 @@ class Service:
     def _load_bots(self) -> list[Bot]:
         try:
             listed = self.client.list_bots()
-        except BotpressError:
+        except BotpressError as exc:
             known = self.store.bots.all()
             if not known:
                 raise
-            # Botpress is down but we know the bots from an earlier run: keep serving stored data.
-            log.warning("listBots failed; using the %d bots stored earlier", len(known))
+            # Botpress is down but we know the bots from an earlier run: keep serving stored data;
+            # a refused token is said with every answer (warnings(), summary notes).
+            if isinstance(exc, BotpressAuthError):
+                self.last_auth_failure = exc
+            log.warning("listBots failed; using the %d bots stored earlier: %s", len(known), exc)
             return known
+        self.last_auth_failure = None
         return tracked_bots(listed, self.aliases)
+
+    def warnings(self) -> list[str]:
+        """What must be said beside any answer: the bots came from the store because Botpress
+        refused the token (empty when all is well)."""
+        refused = self.last_auth_failure
+        if refused is None:
+            return []
+        return [refused_note(refused, "the list of bots is", None, self.tz)]
+
+    def days_stored(self, bots: Sequence[Bot], *, today: date | None = None) -> dict[str, int]:
+        """How many days with data the store holds for each bot (0 for none)."""
+        last = today or self.clock().astimezone(UTC).date()
+        history = self.store.days.history([b.id for b in bots], FIRST_DAY, last)
+        return {bot.id: len(history.get(bot.id, {})) for bot in bots}
 
     def resolve_bot(self, query: str) -> Bot:
         """The tracked bot that ``query`` names (alias, id, or unique name prefix)."""
         return find_bot(self.bots(), query)
 
     def summary(self, bot: Bot, period: Period, *, now: datetime | None = None) -> Summary:
-        """One bot's summary for ``period`` against the period before it."""
+        """One bot's summary for ``period`` against its reference period (DESIGN §5)."""
         now = now or self.clock()
-        first = period.previous().first
-        days = ensure_days(
-            self.client,
-            self.store,
-            bot.id,
-            first,
-            period.last,
-            today=now.astimezone(UTC).date(),
-            clock=self.clock,
-        )
-        as_of = now if period.partial else self.store.days.last_fetched_at(bot.id)
-        return summarize(bot, period, days, as_of=as_of)
+        today = now.astimezone(UTC).date()
+        first = min(reference_period(period, today).first, period.first)
+        days, refused = self._days(bot, period, first, today)
+        live = period.partial and refused is None
+        as_of = now if live else self.store.days.last_fetched_at(bot.id)
+        first_day = self.store.days.first_day(bot.id)
+        summary = summarize(bot, period, days, as_of=as_of, first_data_day=first_day)
+        if refused is None:
+            return summary
+        note = refused_note(refused, "these numbers are", as_of, self.tz)
+        return replace(summary, notes=(*summary.notes, note))
+
+    def _days(
+        self, bot: Bot, period: Period, first: date, today: date
+    ) -> tuple[dict[date, Metrics], BotpressAuthError | None]:
+        """The days from ``first`` to the end of ``period``, and the 401/403 to tell about.
+
+        When Botpress refuses the token and the store holds days of ``period``, those are
+        served (the refusal is returned, to be said); with nothing stored it is raised.
+        """
+        try:
+            days = ensure_days(
+                self.client, self.store, bot.id, first, period.last, today=today, clock=self.clock
+            )
+        except BotpressAuthError as exc:
+            closed_last = min(period.last, today - timedelta(days=1))
+            if period.first > closed_last or not self.store.days.covered(
+                bot.id, period.first, closed_last
+            ):
+                raise
+            log.warning("Botpress refused the token; serving bot %s from the store", bot.id)
+            return self.store.days.load(bot.id, first, closed_last), exc
+        # The bots came from the store after a refusal and these days needed no call (or the
+        # last call was refused too): the numbers are stored ones, and the reader is told why.
+        if self.last_auth_failure is not None and self.client.health == "unauthorized":
+            return days, self.last_auth_failure
+        return days, None
 
     def summaries(
         self, bots: Sequence[Bot], period: Period, *, now: datetime | None = None

@@ -50,7 +50,21 @@ def test_unknown_bot_suggests_the_closest() -> None:
     assert "Did you mean" in str(info.value)
 
 
-def test_nothing_close_points_to_the_bot_list() -> None:
-    """With no close name, the error points to `/botstats bots`."""
-    with pytest.raises(UnknownBotError, match="/botstats bots"):
+def test_nothing_close_points_to_the_bot_list_of_each_surface() -> None:
+    """With no close name, Slack is pointed to `/botstats bots` and the terminal to `botstats bots`."""
+    with pytest.raises(UnknownBotError) as info:
         find_bot(BOTS, "zzzzzzzz")
+    assert "`/botstats bots` lists the tracked bots." in info.value.user_message
+    assert (
+        str(info.value)
+        == "`zzzzzzzz` matches no tracked bot. `botstats bots` lists the tracked bots."
+    )
+
+
+@pytest.mark.parametrize(
+    ("query", "index"),
+    [("Sales Concierge", 1), ("sales   concierge", 1), ("Sales Back", 2), ("hr help", 3)],
+)
+def test_names_of_several_words_are_found_by_prefix(query: str, index: int) -> None:
+    """A query of several words finds the bot whose name starts with it, spaces collapsed."""
+    assert find_bot(BOTS, query) == BOTS[index]

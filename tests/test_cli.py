@@ -124,18 +124,20 @@ def test_second_sync_only_refetches_recent_days(
 def test_unknown_bot_is_a_clear_error(
     env: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An unknown bot exits 1 and points to the closest names."""
-    assert main(["report", "no-such-bot-anywhere"]) == 1
+    """An unknown bot is a usage error (exit 2) pointing to `botstats bots`, not Slack's command."""
+    assert main(["report", "no-such-bot-anywhere"]) == 2
     err = capsys.readouterr().err
     assert "matches no tracked bot" in err
+    assert "`botstats bots` lists the tracked bots." in err
+    assert "/botstats" not in err
     assert "Traceback" not in err
 
 
 def test_bad_period_shows_the_accepted_forms(
     env: Path, capsys: pytest.CaptureFixture[str], sim: Simulator
 ) -> None:
-    """A bad period exits 1 with the accepted forms."""
-    assert main(["report", sim.bots[0].id, "fortnight"]) == 1
+    """A bad period is a usage error (exit 2) with the accepted forms."""
+    assert main(["report", sim.bots[0].id, "fortnight"]) == 2
     err = capsys.readouterr().err
     assert "fortnight" in err
     assert "last-week" in err
@@ -188,3 +190,95 @@ def test_python_dash_m_works() -> None:
     assert result.returncode == 0
     for command in ("report", "sync", "demo"):
         assert command in result.stdout
+
+
+def test_report_on_a_refused_token_serves_stored_numbers_and_warns(
+    env: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Once synced, a refused token still reports (exit 0) and says so on stderr."""
+    assert main(["sync", "--days", "20"]) == 0
+    capsys.readouterr()
+    sim.fault = "unauthorized"
+    assert main(["report", sim.bots[0].id, "7d", "--json"]) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)
+    first = datetime.now(UTC) - timedelta(days=7)
+    assert doc["totals"]["sessions"] == expected_sessions(sim, sim.bots[0].id, first, 7)
+    assert "Botpress refused BOTPRESS_TOKEN (401): these numbers are from the store" in (
+        captured.err
+    )
+    assert "ask an admin to renew the token." in captured.err
+
+
+def test_sync_stops_at_the_first_refusal_and_says_it_once(
+    env: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A 401 stops the sync after one call (the token is workspace-wide), said once, exit 1."""
+    assert main(["sync", "--days", "5"]) == 0
+    capsys.readouterr()
+    sim.fault = "unauthorized"
+    sim.clear_requests()
+    assert main(["sync", "--days", "10"]) == 1
+    captured = capsys.readouterr()
+    assert sim.analytics_calls == 1
+    both = captured.out + captured.err
+    assert both.count("BOTPRESS_TOKEN") == 1
+    assert "Sync stopped: the token is workspace-wide; 2 other bot(s) not tried." in captured.err
+    assert "Synced 0 of 3 bot(s)" in captured.out
+    first = min(sim.bots, key=lambda b: b.name.casefold())  # bots are synced by name
+    assert f"[1/3] {first.name}: Botpress refused the token" in captured.out
+    assert not any(bot.id in both for bot in sim.bots)
+
+
+def test_sync_with_a_refused_token_and_no_stored_bots_says_it_once(
+    env: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With nothing stored, the refused bot list is the one sentence, and no analytics call."""
+    sim.fault = "unauthorized"
+    assert main(["sync"]) == 1
+    captured = capsys.readouterr()
+    assert (captured.out + captured.err).count("BOTPRESS_TOKEN") == 1
+    assert sim.analytics_calls == 0
+
+
+def test_bots_json_lists_alias_id_name_and_days_stored(
+    env: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`bots --json` is one document whose daysStored counts each bot's stored days with data."""
+    assert main(["sync", "--days", "5"]) == 0
+    capsys.readouterr()
+    assert main(["bots", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    today = datetime.now(UTC)
+    expected = [
+        {
+            "alias": None,
+            "id": bot.id,
+            "name": bot.name,
+            "daysStored": sum(
+                sim.record_for(bot.id, (today - timedelta(days=n)).date()) is not None
+                for n in range(1, 6)
+            ),
+        }
+        for bot in sorted(sim.bots, key=lambda b: b.name.casefold())
+    ]
+    assert doc == {"bots": expected}
+
+
+def test_bots_prints_a_table_and_warns_when_the_token_is_refused(
+    env: Path, sim: Simulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The terminal table names each bot; a refused token lists the stored bots and says so."""
+    assert main(["bots"]) == 0
+    out = capsys.readouterr().out
+    assert "Tracked bots (3)" in out
+    assert "Days stored" in out
+    for bot in sim.bots:
+        assert bot.name in out
+    sim.fault = "unauthorized"
+    assert main(["bots"]) == 0
+    captured = capsys.readouterr()
+    assert all(bot.name in captured.out for bot in sim.bots)
+    assert "Botpress refused BOTPRESS_TOKEN (401): the list of bots is from the store" in (
+        captured.err
+    )

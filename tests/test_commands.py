@@ -191,6 +191,7 @@ def test_subscriptions_and_alerts(text: str, expected: Command) -> None:
         ('"" 7d', "is empty", "bot"),
         ("&lt;!channel&gt;", "cannot be a bot name", "bot"),
         ("x" * 4000, "too long for a bot name", "bot"),
+        ("mybot " + "z" * 4000, "too long for a bot name", "bot"),
     ],
 )
 def test_usage_errors(text: str, problem: str, usage_key: str) -> None:
@@ -215,8 +216,7 @@ def test_usage_errors(text: str, problem: str, usage_key: str) -> None:
         ("400d", "at most 365 days", "overview"),
         ("mybot <!channel>", "`&lt;!channel&gt;` is not a period", "bot"),
         ("mybot <@U123ABC|bob>", "is not a period", "bot"),
-        ("mybot " + "z" * 4000, "is not a period", "bot"),
-        ("Support Bot 7d", 'put it in quotes: `"Support Bot" 7d`', "bot"),
+        ("Support 7d Bot", "The PERIOD comes after the bot's whole name", "bot"),
     ],
 )
 def test_period_errors(text: str, problem: str, usage_key: str) -> None:
@@ -229,10 +229,65 @@ def test_period_errors(text: str, problem: str, usage_key: str) -> None:
 
 
 def test_too_many_words_after_a_bot() -> None:
-    """2,000 words after a bot name are refused as too many, with a short echo."""
+    """2,000 words after a bot name are refused as too long a name, with a short echo."""
     error = fail("mybot " + "y " * 2000)
-    assert "Too many arguments" in error.user_message
+    assert "too long for a bot name" in error.user_message
     assert len(error.user_message) < 1000
+
+
+def test_too_many_words_after_a_period() -> None:
+    """Words after the PERIOD are still refused as too many arguments."""
+    error = fail("mybot 7d " + "y " * 10)
+    assert "Too many arguments" in error.user_message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Sales Concierge 7d", BotStats("Sales Concierge", WEEK)),
+        ("Sales Concierge", BotStats("Sales Concierge", WEEK)),
+        ("sales conc 30d public", BotStats("sales conc", MONTH, public=True)),
+        ("Sales Concierge public 30d", BotStats("Sales Concierge", MONTH, public=True)),
+        ("IT Service Desk today", BotStats("IT Service Desk", parse_period("today", now=NOW))),
+        ('"all" 7d', BotStats("all", WEEK)),
+        ('"help"', BotStats("help", WEEK)),
+        ('"bots" 30d', BotStats("bots", MONTH)),
+    ],
+)
+def test_bot_names_of_several_words(text: str, expected: BotStats) -> None:
+    """Every word before the first PERIOD or `public` is the BOT; quotes make keywords names."""
+    assert parse(text) == expected
+
+
+def test_bot_name_of_several_words_before_a_range_with_spaces() -> None:
+    """A date range typed with spaces ends a multi-word name at its first date."""
+    command = parse("Sales Concierge 2026-05-01 .. 2026-05-04")
+    assert isinstance(command, BotStats)
+    assert command.bot_query == "Sales Concierge"
+    assert (command.period.first, command.period.last) == (date(2026, 5, 1), date(2026, 5, 4))
+
+
+def test_a_mention_ends_a_multi_word_name_and_is_refused_as_a_period() -> None:
+    """`Sales Concierge <!channel>` names the mention as the problem, escaped."""
+    error = fail("Sales Concierge <!channel>")
+    assert "`&lt;!channel&gt;` is not a period" in error.user_message
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("subscribe Sales Concierge daily", Subscribe("Sales Concierge", "daily")),
+        (
+            "subscribe Sales Concierge <#C123ABC|ops>",
+            Subscribe("Sales Concierge", "weekly", "C123ABC"),
+        ),
+        ("unsubscribe Sales Concierge <#C123ABC>", Unsubscribe("Sales Concierge", "C123ABC")),
+        ('subscribe "all" daily', Subscribe("all", "daily")),
+    ],
+)
+def test_subscription_targets_of_several_words(text: str, expected: Command) -> None:
+    """A digest's BOT may be several words too, up to the cadence or the channel."""
+    assert parse(text) == expected
 
 
 @pytest.mark.parametrize(

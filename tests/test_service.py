@@ -10,6 +10,7 @@ import pytest
 
 from slackbot.botpress.client import BotpressClient
 from slackbot.core.periods import parse_period
+from slackbot.errors import BotpressAuthError
 from slackbot.service import Service
 from slackbot.simulator.server import Simulator
 from slackbot.store import Store
@@ -81,3 +82,68 @@ def test_partial_periods_fetch_today_live_each_time(sim: Simulator, tmp_path: Pa
     before = sim.analytics_calls
     service.summary(bot, period)
     assert sim.analytics_calls == before + 1
+
+
+def test_a_refused_token_serves_stored_numbers_with_a_warning(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """On a 401, a period with stored days is served from the store with a note naming the token."""
+    service = make_service(sim, tmp_path / "f.db")
+    bot = service.bots()[0]
+    service.summary(bot, parse_period("14d", now=NOW))  # stores the days up to yesterday
+    stored = service.store.days.load(bot.id, date(2026, 5, 18), date(2026, 5, 19))
+    sim.fault = "unauthorized"
+    summary = service.summary(bot, parse_period("this-week", now=NOW))  # today needs a call
+    assert summary.current.sessions == sum(m.sessions for m in stored.values())
+    (note,) = summary.notes
+    assert note.startswith(
+        "Botpress refused BOTPRESS_TOKEN (401): these numbers are from the store"
+    )
+    assert "last fetched Wed 20 May 12:00 UTC" in note
+    assert note.endswith("ask an admin to renew the token.")
+    assert service.client.health == "unauthorized"
+
+
+def test_a_refused_token_with_nothing_stored_is_the_answer(sim: Simulator, tmp_path: Path) -> None:
+    """On a 401 with no stored day of the period, the refusal itself is raised."""
+    service = make_service(sim, tmp_path / "g.db")
+    bot = service.bots()[0]
+    sim.fault = "unauthorized"
+    with pytest.raises(BotpressAuthError, match="BOTPRESS_TOKEN"):
+        service.summary(bot, parse_period("7d", now=NOW))
+
+
+def test_a_refused_bot_list_is_served_from_the_store_and_said(
+    sim: Simulator, tmp_path: Path
+) -> None:
+    """listBots refused: the stored bots are served, and the warning reaches every answer."""
+    db = tmp_path / "h.db"
+    first = make_service(sim, db)
+    bot = first.bots()[0]
+    first.summary(bot, parse_period("7d", now=NOW))
+    assert first.warnings() == []
+    sim.fault = "unauthorized"
+    later = make_service(sim, db)
+    assert [b.id for b in later.bots()] == [b.id for b in first.bots()]
+    assert later.warnings() == [
+        "Botpress refused BOTPRESS_TOKEN (401): the list of bots is from the store; "
+        "ask an admin to renew the token."
+    ]
+    calls = sim.analytics_calls
+    summary = later.summary(bot, parse_period("7d", now=NOW))  # stored: no call made
+    assert sim.analytics_calls == calls
+    assert len(summary.notes) == 1
+    assert (
+        "Botpress refused BOTPRESS_TOKEN (401): these numbers are from the store"
+        in (summary.notes[0])
+    )
+
+
+def test_days_stored_counts_the_days_with_data(sim: Simulator, tmp_path: Path) -> None:
+    """days_stored counts each bot's stored days that have data, 0 for a bot never fetched."""
+    service = make_service(sim, tmp_path / "i.db")
+    bots = service.bots()
+    service.summary(bots[0], parse_period("7d", now=NOW))
+    with_data = len(service.store.days.load(bots[0].id, date(2000, 1, 1), date(2026, 5, 19)))
+    assert with_data > 7
+    assert service.days_stored(bots) == {bots[0].id: with_data, bots[1].id: 0, bots[2].id: 0}

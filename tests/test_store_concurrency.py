@@ -13,7 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -24,6 +24,7 @@ from slackbot.core.models import Metrics
 from slackbot.errors import BotstatsError, RunStateError
 from slackbot.store import Store
 from slackbot.store.runs import Runs
+from slackbot.store.schema import STEPS
 
 NOW = datetime(2026, 5, 11, 9, 0, tzinfo=UTC)
 KEYS = [f"digest:C{n % 7}:all:2026-W{n:03d}" for n in range(200)]
@@ -119,7 +120,9 @@ def test_two_processes_claim_each_key_exactly_once(tmp_path: Path) -> None:
     for _ in range(1 + ROUNDS):
         for proc in procs:
             assert proc.stdout is not None
-            assert proc.stdout.readline().strip() == "ready"
+            line = proc.stdout.readline()
+            # On failure the claimer has died: its traceback is the message.
+            assert line.strip() == "ready", proc.communicate(timeout=30)[1]
         for proc in procs:
             assert proc.stdin is not None
             proc.stdin.write("go\n")
@@ -132,7 +135,10 @@ def test_two_processes_claim_each_key_exactly_once(tmp_path: Path) -> None:
     with Store(path) as store:
         assert len(store.runs.all()) == len(KEYS)
         with store.read() as db:
-            assert db.execute("SELECT count(*) FROM _sqlite_migrations").fetchone() == (1,)
+            # Each schema step recorded exactly once, though both processes migrated.
+            recorded = db.execute("SELECT name FROM _sqlite_migrations ORDER BY id").fetchall()
+            names = [name for (name,) in recorded]
+            assert names == list(STEPS)
 
 
 def test_threads_saving_different_bots_all_land(tmp_path: Path) -> None:
@@ -194,8 +200,9 @@ def racer(path: str, action: str, keys: list[str]) -> list[tuple[str, object]]:
     """In a worker process: for each key, wait for the other racer, then both act at once.
 
     Returns per key ("won", pid), ("lost", None) or ("refused", current state) for a
-    RunStateError. Any other error is re-raised as a RuntimeError (botstats' errors do not
-    unpickle), so ``.result()`` in the test raises it.
+    RunStateError. Any other error breaks the Barrier (so the other racer stops at once
+    instead of timing out) and is raised, botstats' own errors as a RuntimeError (they do
+    not unpickle), so ``.result()`` in the test raises it.
     """
     act, _ = ACTIONS[action]
     outcomes: list[tuple[str, object]] = []
@@ -210,18 +217,40 @@ def racer(path: str, action: str, keys: list[str]) -> list[tuple[str, object]]:
                     continue
                 outcomes.append(("won", os.getpid()) if won else ("lost", None))
     except BotstatsError as exc:
+        _start.abort()
         raise RuntimeError(f"{type(exc).__name__} in racer {os.getpid()}: {exc}") from None
+    except BaseException:
+        _start.abort()
+        raise
     return outcomes
 
 
+def results_of(futures: list[Future[list[tuple[str, object]]]]) -> list[list[tuple[str, object]]]:
+    """Every racer's outcomes; if one failed, its own error (not the other's broken Barrier)."""
+    errors = [error for future in futures if (error := future.exception(timeout=30))]
+    errors.sort(key=lambda error: isinstance(error, threading.BrokenBarrierError))
+    if errors:
+        raise errors[0]
+    return [future.result() for future in futures]
+
+
 @pytest.fixture(scope="module")
-def racers() -> Iterator[ProcessPoolExecutor]:
+def race_pool() -> Iterator[tuple[ProcessPoolExecutor, Any]]:
     """Two spawned worker processes sharing one Barrier, kept for every race in this module."""
     context = multiprocessing.get_context("spawn")
+    start = context.Barrier(2)
     with ProcessPoolExecutor(
-        2, mp_context=context, initializer=_join_race, initargs=(context.Barrier(2),)
+        2, mp_context=context, initializer=_join_race, initargs=(start,)
     ) as pool:
-        yield pool
+        yield pool, start
+
+
+@pytest.fixture
+def racers(race_pool: tuple[ProcessPoolExecutor, Any]) -> ProcessPoolExecutor:
+    """The racing pool, its Barrier whole again (a failed race before this one broke it)."""
+    pool, start = race_pool
+    start.reset()
+    return pool
 
 
 def prepare(runs: Runs, key: str, state: str) -> None:
@@ -264,7 +293,7 @@ def test_two_processes_racing_on_a_transition_have_one_winner(
             prepare(store.runs, key, start)
         before = {key: store.runs.get(key) for key in keys}
         futures = [racers.submit(racer, str(path), action, keys) for action in (first, second)]
-        results = [future.result(timeout=30) for future in futures]  # a worker's crash fails here
+        results = results_of(futures)  # a worker's crash fails the test here
         for n, key in enumerate(keys):
             pair = [
                 (action, result[n]) for action, result in zip((first, second), results, strict=True)

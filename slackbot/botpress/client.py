@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from types import TracebackType
-from typing import TypeVar
+from typing import Literal, TypeAlias, TypeVar
 from urllib.parse import quote
 
 import httpx
@@ -43,13 +43,15 @@ from slackbot.errors import (
     BotpressUnavailableError,
 )
 
-__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "BotpressClient", "RetryPolicy"]
+__all__ = ["DEFAULT_BASE_URL", "USER_AGENT", "BotpressClient", "Health", "RetryPolicy"]
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BASE_URL = "https://api.botpress.cloud"
 MAX_PAGES = 1000  # a workspace with 1000 pages of bots is a server bug, not a big workspace
 _M = TypeVar("_M", bound=BaseModel)
+#: What the last Botpress call says about Botpress (``/healthz``): ``unknown`` before any.
+Health: TypeAlias = Literal["unknown", "ok", "unauthorized", "down"]
 
 
 class _Meta(BaseModel):
@@ -95,6 +97,7 @@ class BotpressClient:
         self._lock = threading.Lock()
         self._requests = 0
         self._errors = 0
+        self._health: Health = "unknown"
         headers = {
             "Authorization": f"Bearer {token}",
             "x-workspace-id": workspace_id,
@@ -121,6 +124,17 @@ class BotpressClient:
         with self._lock:
             return self._errors
 
+    @property
+    def health(self) -> Health:
+        """The outcome of the last call: ``ok`` (Botpress answered and took the token),
+        ``unauthorized`` (401/403), ``down`` (unreachable, 5xx, unreadable), or ``unknown``."""
+        with self._lock:
+            return self._health
+
+    def _set_health(self, health: Health) -> None:
+        with self._lock:
+            self._health = health
+
     def _count(self, *, requests: int = 0, errors: int = 0) -> None:
         with self._lock:
             self._requests += requests
@@ -146,6 +160,7 @@ class BotpressClient:
                 break
             seen.add(token)
         self._count(errors=1)
+        self._set_health("down")
         raise BotpressResponseError(
             f"Botpress kept sending more pages of bots for workspace {self.workspace_id!r} "
             f"(nextToken {short(token or '', 40)!r} repeated, or over {MAX_PAGES} pages); "
@@ -175,6 +190,7 @@ class BotpressClient:
             return model.model_validate_json(response.content)
         except ValidationError as exc:
             self._count(errors=1)
+            self._set_health("down")  # answering, but not with anything readable
             field, problem = describe_validation(exc, response.content)
             message = (
                 f"Botpress sent {what} that botstats cannot read: {problem}. Try again later; "
@@ -183,6 +199,23 @@ class BotpressClient:
             raise BotpressResponseError(self._redact(message), bot_id=bot_id, field=field) from exc
 
     def _get(
+        self, path: str, params: Mapping[str, str], *, bot_id: str | None = None
+    ) -> httpx.Response:
+        try:
+            response = self._get_retrying(path, params, bot_id=bot_id)
+        except BotpressAuthError:
+            self._set_health("unauthorized")
+            raise
+        except BotpressUnavailableError:
+            self._set_health("down")
+            raise
+        except BotpressAPIError:
+            self._set_health("ok")  # Botpress answered (404, 400) and took the token
+            raise
+        self._set_health("ok")
+        return response
+
+    def _get_retrying(
         self, path: str, params: Mapping[str, str], *, bot_id: str | None = None
     ) -> httpx.Response:
         waited, attempt = 0.0, 0

@@ -29,10 +29,11 @@ class BarProgress:
         self._bar.start()
 
     def advance(self, result: BotSync) -> None:
-        """Count one bot; print its failure, if any."""
-        if result.error:
+        """Count one bot, by name; print its failure, if any (a refused token is said once,
+        by the report, so not here)."""
+        if result.error and not result.refused:
             self._bar.console.print(f"[red]✗[/] {escape(result.line())}", highlight=False)
-        self._bar.update(self._task, advance=1, description=escape(result.bot_id))
+        self._bar.update(self._task, advance=1, description=escape(result.label))
 
     def finish(self) -> None:
         """Stop the bar (left on screen at 100%)."""
@@ -54,7 +55,7 @@ class LineProgress:
         self._console.print(f"Syncing {total} bot(s)", highlight=False, markup=False)
 
     def advance(self, result: BotSync) -> None:
-        """Print ``[done/total] bot: outcome``."""
+        """Print ``[done/total] bot name: outcome``."""
         self._done += 1
         line = f"[{self._done}/{self._total}] {result.line()}"
         self._console.print(line, highlight=False, markup=False, soft_wrap=True)

@@ -107,3 +107,27 @@ def render_message(console: Console, message: Message, *, title: str | None = No
 def render_summary(console: Console, summary: Summary, *, tz: ZoneInfo, now: datetime) -> None:
     """Print one bot's summary the way `/botstats BOT` shows it in Slack."""
     render_message(console, summary_message(summary, tz=tz, now=now))
+
+
+def render_bots(console: Console, rows: Sequence[Mapping[str, Any]]) -> None:
+    """``botstats bots``: a table, one row per bot (keys alias, id, name, daysStored)."""
+    if not rows:
+        console.print(
+            "No bots are tracked yet: deploy a bot in Botpress or set BOTSTATS_BOTS.",
+            highlight=False,
+            markup=False,
+        )
+        return
+    table = Table(title=f"Tracked bots ({len(rows)})", title_justify="left")
+    table.add_column("Name", style="bold")
+    table.add_column("Alias")
+    table.add_column("Id", style="cyan", no_wrap=True)
+    table.add_column("Days stored", justify="right")
+    for row in rows:
+        table.add_row(
+            escape(str(row["name"])),
+            escape(str(row["alias"] or "")),
+            escape(str(row["id"])),
+            str(row["daysStored"]),
+        )
+    console.print(table)

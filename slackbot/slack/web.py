@@ -1,21 +1,24 @@
 """HTTP front: one Starlette app under uvicorn (one worker) and ``botstats serve``.
 
 Routes: ``POST /slack/events`` (Slack's slash commands, actions and events, through Bolt),
-``GET /healthz`` (200 when the database answers, 503 otherwise) and ``GET /metrics``
-(Prometheus text). In Socket Mode (SLACK_APP_TOKEN set) Slack's requests arrive over a
-websocket instead, and the HTTP server still serves /healthz and /metrics for Docker's
-HEALTHCHECK and for scraping.
+``GET /healthz`` (200 when the database answers, 503 otherwise; the body also names the
+state of Botpress: ``ok``, ``unauthorized``, ``down``, or ``unknown`` before the first call)
+and ``GET /metrics`` (Prometheus text). In Socket Mode (SLACK_APP_TOKEN set) Slack's
+requests arrive over a websocket instead, and the HTTP server still serves /healthz and
+/metrics for Docker's HEALTHCHECK and for scraping.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
-from typing import Literal, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
 import uvicorn
 from slack_bolt import App, BoltRequest
@@ -30,8 +33,9 @@ from starlette.routing import Route
 
 from slackbot import __version__
 from slackbot.config import Settings
-from slackbot.errors import ConfigError, SettingProblem
+from slackbot.errors import ConfigError, ServeError, SettingProblem
 from slackbot.runtime import build_service
+from slackbot.service import Service
 from slackbot.slack.app import build_app
 from slackbot.slack.context import DEFAULT_WORKERS, RECEIVED_AT
 from slackbot.slack.telemetry import Telemetry
@@ -49,6 +53,16 @@ REQUIRED: dict[Mode, tuple[str, ...]] = {
 MAX_BODY = 1 << 20
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 3000
+#: Botpress states that make /healthz say "degraded" (still 200).
+BOTPRESS_BAD = frozenset({"unauthorized", "down"})
+
+
+class BotpressHealth(Protocol):
+    """What /healthz reads: the outcome of the last Botpress call (``BotpressClient``)."""
+
+    @property
+    def health(self) -> str:
+        """``ok``, ``unauthorized``, ``down`` or ``unknown``."""
 
 
 def select_mode(settings: Settings) -> Mode:
@@ -62,9 +76,17 @@ def required_settings(mode: Mode) -> tuple[str, ...]:
 
 
 def create_web_app(
-    bolt: App | None, *, store: Store, telemetry: Telemetry, mode: Mode = "http"
+    bolt: App | None,
+    *,
+    store: Store,
+    telemetry: Telemetry,
+    mode: Mode = "http",
+    botpress: BotpressHealth | None = None,
 ) -> Starlette:
-    """The ASGI app; ``bolt`` None (Socket Mode) serves only /healthz and /metrics."""
+    """The ASGI app; ``bolt`` None (Socket Mode) serves only /healthz and /metrics.
+
+    ``botpress`` (the Botpress client) tells /healthz how the last Botpress call went.
+    """
 
     async def slack_events(request: Request) -> Response:
         received = time.perf_counter()
@@ -88,12 +110,15 @@ def create_web_app(
 
     async def healthz(request: Request) -> Response:
         ok = await run_in_threadpool(store.ping)
+        state = botpress.health if botpress is not None else "unknown"
         body = {
-            "status": "ok" if ok else "error",
+            "status": "error" if not ok else "degraded" if state in BOTPRESS_BAD else "ok",
             "db": "ok" if ok else "unavailable",
+            "botpress": state,
             "mode": mode,
             "version": __version__,
         }
+        # 503 only for the database: a restart cannot mend a revoked token (DESIGN §1).
         return JSONResponse(body, status_code=200 if ok else 503)
 
     async def metrics(request: Request) -> Response:
@@ -112,17 +137,36 @@ def serve(settings: Settings, *, host: str = DEFAULT_HOST, port: int = DEFAULT_P
     """Run the Slack app until SIGTERM or Ctrl-C; returns the exit code."""
     mode = select_mode(settings)
     settings.require(*required_settings(mode))
+    # The port first: when it is taken, say so before anything else starts.
+    listener = listen(host, port)
+    try:
+        return _serve(settings, mode, listener, host=host, port=port)
+    finally:
+        listener.close()
+
+
+def _serve(settings: Settings, mode: Mode, listener: socket.socket, *, host: str, port: int) -> int:
+    """``serve`` once the port is ``listener``'s: build the app, run it, wind it down."""
     service = build_service(settings)
     telemetry = Telemetry(botpress=service.client)
     pool = ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="botstats-work")
-    socket: SocketModeHandler | None = None
+    socket_mode: SocketModeHandler | None = None
     try:
         bolt = build_app(settings, service, executor=pool, telemetry=telemetry)
         web = create_web_app(
-            bolt if mode == "http" else None, store=service.store, telemetry=telemetry, mode=mode
+            bolt if mode == "http" else None,
+            store=service.store,
+            telemetry=telemetry,
+            mode=mode,
+            botpress=service.client,
         )
         if mode == "socket":
-            socket = connect_socket_mode(bolt, settings)
+            socket_mode = connect_socket_mode(bolt, settings)
+        # Ask Botpress once now, off the main thread: /healthz and the log know at once
+        # whether the token works, and the first /botstats finds the bots listed.
+        threading.Thread(
+            target=warm_up, args=(service,), name="botstats-warmup", daemon=True
+        ).start()
         log.info(
             "botstats %s serving in %s mode on http://%s:%d (%s)",
             __version__,
@@ -133,10 +177,10 @@ def serve(settings: Settings, *, host: str = DEFAULT_HOST, port: int = DEFAULT_P
             if mode == "socket"
             else "POST /slack/events, GET /healthz, GET /metrics",
         )
-        run_uvicorn(web, host=host, port=port)
+        run_uvicorn(web, host=host, port=port, sock=listener)
     finally:
-        if socket is not None:
-            socket.close()  # type: ignore[no-untyped-call]
+        if socket_mode is not None:
+            socket_mode.close()  # type: ignore[no-untyped-call]
         # Replies already acked still go out before the process ends.
         pool.shutdown(wait=True)
         service.client.close()
@@ -157,8 +201,46 @@ def connect_socket_mode(bolt: App, settings: Settings) -> SocketModeHandler:
     return handler
 
 
-def run_uvicorn(app: Starlette, *, host: str, port: int) -> None:
-    """Serve ``app`` with one uvicorn worker until SIGINT/SIGTERM, shutting down gracefully."""
+def warm_up(service: Service) -> None:
+    """List the bots once at start; a failure is logged (it is said again with every answer)."""
+    try:
+        bots = service.bots()
+    except Exception as exc:  # logged, never fatal: the server runs on
+        log.warning("Botpress could not list the bots at start: %s", exc)
+        return
+    for warning in service.warnings():
+        log.warning("%s", warning)
+    log.info("tracking %d bot(s)", len(bots))
+
+
+def listen(host: str, port: int) -> socket.socket:
+    """A TCP socket bound and listening on ``host:port``; ServeError in one sentence if not."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(2048)
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            message = (
+                f"Port {port} is already in use on {host}; stop the other process or pass --port."
+            )
+        else:
+            message = (
+                f"botstats cannot listen on {host}:{port} ({exc.strerror or exc}); "
+                "pass another --host or --port."
+            )
+        raise ServeError(message, host=host, port=port) from None
+    return sock
+
+
+def run_uvicorn(app: Starlette, *, host: str, port: int, sock: socket.socket | None = None) -> None:
+    """Serve ``app`` with one uvicorn worker until SIGINT/SIGTERM, shutting down gracefully.
+
+    ``sock``: a socket already listening (``listen``), so a taken port is found before.
+    """
     config = uvicorn.Config(
         app,
         host=host,
@@ -175,7 +257,7 @@ def run_uvicorn(app: Starlette, *, host: str, port: int) -> None:
     # installed; a no-op one here makes that a clean exit (status 0) instead of a kill.
     previous = signal.signal(signal.SIGTERM, _stopped) if main else None
     try:
-        server.run()
+        server.run(sockets=[sock] if sock is not None else None)
     finally:
         if main:
             signal.signal(signal.SIGTERM, previous)

@@ -148,7 +148,7 @@ class Connections:
                 return
             started = time.monotonic()
             try:
-                db.conn.execute("BEGIN")
+                db.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as exc:
                 # Timed on its own: this is where a writer waits for the lock.
                 raise self.error(exc, waited=time.monotonic() - started) from exc

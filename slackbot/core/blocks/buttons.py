@@ -4,7 +4,7 @@ Pure. Every button carries the same compact JSON ``value``, ``{"q": BOT, "p": PE
 ``q`` is the bot's alias or id (stable, never text a user typed) and ``p`` the period the
 click asks for (a period button's own period; the current one for "Share in channel").
 The listener in ``slackbot.slack.listeners.actions`` turns a click back into
-``/botstats q p`` (``public`` added to share) with ``parse_action_value``, which refuses
+``/botstats "q" p`` (``public`` added to share) with ``parse_action_value``, which refuses
 anything it did not build: the payload is signed by Slack, but a button can outlive the
 bot it names or come from an older version of the app.
 """
