@@ -8,6 +8,7 @@ of equal length; arrows show direction and the tone emoji whether that is good n
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import suppress
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -265,7 +266,9 @@ def summary_message(
             )
         )
     blocks.append(foot)
-    blocks.append(summary_actions(summary.bot.alias or summary.bot.id, summary.period.label))
+    # An id the buttons cannot carry loses the buttons, never the numbers.
+    with suppress(ValueError):
+        blocks.append(summary_actions(summary.bot.alias or summary.bot.id, summary.period.label))
     return build(_fallback(summary, now), blocks)
 
 
