@@ -8,6 +8,7 @@ listener always has something to send.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -15,7 +16,15 @@ from datetime import datetime
 from typing import Literal, TypeAlias
 
 from slackbot.config import Settings
-from slackbot.core.blocks.kit import Dashboard, Message, build, channel_link, context, section
+from slackbot.core.blocks.kit import (
+    Dashboard,
+    Message,
+    build,
+    channel_link,
+    context,
+    fit_message,
+    section,
+)
 from slackbot.core.blocks.listings import (
     alerts_status_message,
     bots_message,
@@ -39,9 +48,11 @@ from slackbot.core.commands import (
     Subscriptions,
     Unsubscribe,
     parse_command,
+    parse_period_args,
     suggest_subcommand,
     usage,
 )
+from slackbot.core.lookup import longest_prefix
 from slackbot.core.models import Bot
 from slackbot.core.periods import Period
 from slackbot.core.text import code, escape_mrkdwn
@@ -124,6 +135,23 @@ def dashboard(settings: Settings) -> Dashboard | None:
     return Dashboard(settings.botpress_dashboard_url, workspace) if workspace else None
 
 
+#: At most this many distinct warnings on one message (each bot's summary may carry one).
+MAX_WARNINGS = 3
+
+
+def with_warnings(message: Message, warnings: Sequence[str]) -> Message:
+    """``message`` with a context line, under its header, of the ``warnings`` a reader must
+    see (a refused BOTPRESS_TOKEN), each once; the ones it already shows are left out."""
+    shown = json.dumps(message.blocks)
+    fresh = [w for w in dict.fromkeys(warnings) if w not in shown][:MAX_WARNINGS]
+    if not fresh:
+        return message
+    line = context(*(f":warning: {escape_mrkdwn(w, 300)}" for w in fresh)).to_dict()
+    at = 1 if message.blocks and message.blocks[0].get("type") == "header" else 0
+    blocks = [*message.blocks[:at], line, *message.blocks[at:]]
+    return fit_message(Message(f"{message.text} {' '.join(fresh)}", blocks))
+
+
 class Replies:
     """Answers ``/botstats`` commands through the service's use cases, with the settings."""
 
@@ -174,14 +202,15 @@ class Replies:
                 return self._overview(period, now)
             case BotStats():
                 summary = self.service.summary(
-                    self._bot(command.bot_query), command.period, now=now
+                    self._bot(command.bot_query, now=now), command.period, now=now
                 )
                 return summary_message(summary, tz=self.tz, now=now, links=self.links)
             case AllBots(period=period):
                 summaries = self.service.summaries(self.service.bots(), period, now=now)
-                return overview_message(
+                message = overview_message(
                     summaries, tz=self.tz, now=now, title="All bots", links=self.links
                 )
+                return with_warnings(message, [n for s in summaries for n in s.notes])
             case ListBots():
                 return self._bots_list()
             case Subscribe():
@@ -200,23 +229,24 @@ class Replies:
             summary = self.service.summary(bots[0], period, now=now)
             return summary_message(summary, tz=self.tz, now=now, links=self.links)
         summaries = self.service.summaries(bots, period, now=now)
-        return overview_message(
+        message = overview_message(
             summaries, tz=self.tz, now=now, title="Tracked bots", links=self.links
         )
+        return with_warnings(message, [n for s in summaries for n in s.notes])
 
     def _bots_list(self) -> Message:
         """``/botstats bots``, saying so when the list is the stored one (a refused token)."""
-        message = bots_message(self.service.bots())
-        warnings = self.service.warnings()
-        if not warnings:
-            return message
-        notes = context(*(f":warning: {escape_mrkdwn(w, 300)}" for w in warnings))
-        return Message(f"{message.text} {' '.join(warnings)}", [*message.blocks, notes.to_dict()])
+        return with_warnings(bots_message(self.service.bots()), self.service.warnings())
 
-    def _bot(self, query: str) -> Bot:
+    def _bot(self, query: str, *, now: datetime | None = None) -> Bot:
+        """The bot ``query`` names; with ``now`` (a BOT before a PERIOD), words after the
+        longest run that names a bot are taken as a PERIOD that was not understood."""
         try:
             return self.service.resolve_bot(query)
         except UnknownBotError as exc:
+            if now is not None and (found := longest_prefix(self.service.bots(), query)):
+                # `support fortnight`: the bot is found, so `fortnight` is the news.
+                parse_period_args(found[1], "bot", now=now)
             # `/botstats subscibe` parses as a bot named "subscibe": the typo is the news.
             # `/botstats subscibe all` makes a two-word bot query: its first word is the typo.
             first_word = query.split(maxsplit=1)[0] if query.strip() else query

@@ -93,11 +93,13 @@ class Service:
             known = self.store.bots.all()
             if not known:
                 raise
-            # Botpress is down but we know the bots from an earlier run: keep serving stored data;
-            # a refused token is said with every answer (warnings(), summary notes).
+            # Botpress is down but we know the bots from an earlier run: keep serving stored data.
+            # A refused token is said with every answer (warnings(), summary notes), so the log
+            # does not say it again on a terminal (WARNING is the CLI's level).
+            level = logging.WARNING
             if isinstance(exc, BotpressAuthError):
-                self.last_auth_failure = exc
-            log.warning("listBots failed; using the %d bots stored earlier: %s", len(known), exc)
+                self.last_auth_failure, level = exc, logging.INFO
+            log.log(level, "listBots failed; using the %d bots stored earlier: %s", len(known), exc)
             return known
         self.last_auth_failure = None
         return tracked_bots(listed, self.aliases)
@@ -153,7 +155,7 @@ class Service:
                 bot.id, period.first, closed_last
             ):
                 raise
-            log.warning("Botpress refused the token; serving bot %s from the store", bot.id)
+            log.info("Botpress refused the token; serving bot %s from the store", bot.id)
             return self.store.days.load(bot.id, first, closed_last), exc
         # The bots came from the store after a refusal and these days needed no call (or the
         # last call was refused too): the numbers are stored ones, and the reader is told why.

@@ -173,12 +173,14 @@ class SyncReport:
         return [head, *self.problems()]
 
     def problems(self) -> list[str]:
-        """What went wrong, for a person: the token refusal said once, or each failed bot."""
-        if self.refused is not None:
-            skipped = len(self.not_tried)
-            rest = f"; {skipped} other bot(s) not tried" if skipped else ""
-            return [f"Sync stopped: the token is workspace-wide{rest}. {self.refused}"]
-        return [f"  {b.line()}" for b in self.failed]
+        """What went wrong, for a person: the token refusal said once, then each bot that
+        failed for another reason."""
+        lines = [f"  {b.line()}" for b in self.failed if not b.refused]
+        if self.refused is None:
+            return lines
+        skipped = len(self.not_tried)
+        rest = f"; {skipped} other bot(s) not tried" if skipped else ""
+        return [f"Sync stopped: the token is workspace-wide{rest}. {self.refused}", *lines]
 
 
 def merge_ranges(ranges: Iterable[Range]) -> list[Range]:

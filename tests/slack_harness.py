@@ -163,7 +163,7 @@ def running(tmp_dir: Path, **options: Any) -> Iterator[Any]:
             sleep=lambda seconds: None,
             max_pending=max_pending,
         )
-        web = create_web_app(app, store=store, telemetry=telemetry)
+        web = create_web_app(app, store=store, telemetry=telemetry, botpress=client)
         server = ServerThread(web).start()
         harness = Harness(server, sim, slack, store, service, telemetry, settings, db)
         built.append((harness, pool, client))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from slackbot.core.lookup import find_bot
+from slackbot.core.lookup import find_bot, longest_prefix
 from slackbot.core.models import Bot
 from slackbot.errors import UnknownBotError
 
@@ -51,7 +51,7 @@ def test_unknown_bot_suggests_the_closest() -> None:
 
 
 def test_nothing_close_points_to_the_bot_list_of_each_surface() -> None:
-    """With no close name, Slack is pointed to `/botstats bots` and the terminal to `botstats bots`."""
+    """With no close name, Slack is sent to `/botstats bots`, the terminal to `botstats bots`."""
     with pytest.raises(UnknownBotError) as info:
         find_bot(BOTS, "zzzzzzzz")
     assert "`/botstats bots` lists the tracked bots." in info.value.user_message
@@ -68,3 +68,20 @@ def test_nothing_close_points_to_the_bot_list_of_each_surface() -> None:
 def test_names_of_several_words_are_found_by_prefix(query: str, index: int) -> None:
     """A query of several words finds the bot whose name starts with it, spaces collapsed."""
     assert find_bot(BOTS, query) == BOTS[index]
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("support fortnight", (BOTS[0], "fortnight")),
+        ("Sales Concierge last week", (BOTS[1], "last week")),
+        ("sales fortnight", None),  # "sales" names two bots
+        ("zzzz yyyy", None),
+        ("support", None),  # one word: nothing shorter to try
+    ],
+)
+def test_longest_prefix_finds_the_bot_and_the_words_left(
+    query: str, expected: tuple[Bot, str] | None
+) -> None:
+    """The longest leading run of words that names one bot, and what is left after it."""
+    assert longest_prefix(BOTS, query) == expected

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -66,6 +67,7 @@ def test_serve_answers_a_command_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
             assert response.status_code == 200
             reply = slack.wait_for_response("serve", timeout=15)
             assert reply.body["text"].startswith("Support Assistant")
+            assert httpx.get(f"{url}/healthz").json()["botpress"] == "ok"
             process.send_signal(signal.SIGTERM)
             _, stderr = process.communicate(timeout=20)
         finally:
@@ -107,3 +109,38 @@ def test_serve_in_socket_mode_needs_no_signing_secret(
     err = capsys.readouterr().err
     assert "SLACK_BOT_TOKEN" in err
     assert "SLACK_SIGNING_SECRET" not in err
+
+
+@pytest.mark.slow
+def test_serve_on_a_port_in_use_says_so_in_one_sentence(tmp_path: Path) -> None:
+    """A taken port exits 1 with one sentence naming it, and no traceback."""
+    with FakeSlack() as slack, socket.socket() as blocker:
+        blocker.bind(("127.0.0.1", 0))
+        blocker.listen()
+        port = blocker.getsockname()[1]
+        env = {k: v for k, v in os.environ.items() if k not in ENV}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.api_url,
+            BOTPRESS_TOKEN="sim-token",
+            BOTPRESS_WORKSPACE_ID="sim-workspace",
+            BOTPRESS_API_URL="http://127.0.0.1:9",
+            BOTSTATS_DB=str(tmp_path / "serve.db"),
+        )
+        result = subprocess.run(
+            [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 1, result.stderr
+    expected = (
+        f"botstats: Port {port} is already in use on 127.0.0.1; "
+        "stop the other process or pass --port.\n"
+    )
+    assert result.stderr == expected
+    assert result.stdout == ""

@@ -75,6 +75,32 @@ def test_healthz_ok_when_the_database_answers(harness: Harness) -> None:
     assert body["mode"] == "http"
 
 
+def test_healthz_names_the_state_of_botpress(harness: Harness) -> None:
+    """/healthz says unknown before any call, ok after one, unauthorized on 401, all with 200."""
+    url = f"{harness.url}/healthz"
+    assert harness.http.get(url).json()["botpress"] == "unknown"
+    harness.command("support today")
+    assert harness.http.get(url).json()["botpress"] == "ok"
+    harness.sim.fault = "unauthorized"
+    assert "BOTPRESS_TOKEN" in harness.command("support today").body["text"]
+    response = harness.http.get(url)
+    assert response.status_code == 200
+    assert response.json() == {
+        "status": "degraded",
+        "db": "ok",
+        "botpress": "unauthorized",
+        "mode": "http",
+        "version": response.json()["version"],
+    }
+    harness.sim.fault = "down"
+    harness.command("support today")
+    assert harness.http.get(url).json()["botpress"] == "down"
+    assert harness.http.get(url).status_code == 200
+    harness.sim.fault = None
+    harness.command("support today")
+    assert harness.http.get(url).json()["status"] == "ok"
+
+
 def test_healthz_503_when_the_database_is_gone(harness: Harness) -> None:
     """/healthz is 503 with status error once the store no longer answers."""
     harness.store.close()

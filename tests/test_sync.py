@@ -14,6 +14,7 @@ from rich.console import Console
 from slackbot.botpress.client import BotpressClient
 from slackbot.console.progress import BarProgress, LineProgress, make_progress
 from slackbot.core.models import AnalyticsRecord, Bot
+from slackbot.errors import BotpressAuthError
 from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 from slackbot.sync import BotSync, ensure_days, fetch_days, merge_ranges, plan_calls, sync_bots
@@ -315,3 +316,48 @@ def test_ensure_days_on_closed_days_reads_the_store(
     days = ensure_days(client, store, bot, d(14), d(1), today=TODAY)
     assert calls(sim) == [(bot, d(14), d(8))]
     assert days == fetch_days(client, bot, d(14), d(1))
+
+
+class RevokedAfter:
+    """An AnalyticsSource whose token is revoked after ``good`` calls: 401 from then on."""
+
+    def __init__(self, good: int) -> None:
+        self.good = good
+        self.asked: list[str] = []
+
+    def get_analytics(self, bot_id: str, first: date, last: date) -> list[AnalyticsRecord]:
+        """No records while the token works; BotpressAuthError once it is revoked."""
+        self.asked.append(bot_id)
+        if len(self.asked) > self.good:
+            raise BotpressAuthError(
+                "Botpress refused botstats' credentials (HTTP 401). Check BOTPRESS_TOKEN.",
+                status=401,
+            )
+        return []
+
+
+def test_a_token_revoked_mid_sync_stops_the_bots_not_yet_started(store: Store) -> None:
+    """A 401 on the second bot leaves the rest untried and is said once, naming them by count."""
+    source = RevokedAfter(good=1)
+    bots = [Bot(f"b{n}", f"Bot {n}") for n in range(5)]
+    report = sync_bots(source, store, bots, today=TODAY, days=3, workers=1)
+    assert source.asked == ["b0", "b1"]
+    assert not report.ok
+    assert [b.bot_id for b in report.bots] == ["b0", "b1"]
+    assert report.not_tried == ("Bot 2", "Bot 3", "Bot 4")
+    assert report.lines()[1:] == [
+        "Sync stopped: the token is workspace-wide; 3 other bot(s) not tried. "
+        "Botpress refused botstats' credentials (HTTP 401). Check BOTPRESS_TOKEN."
+    ]
+
+
+def test_a_refused_first_bot_is_the_only_call(store: Store) -> None:
+    """The first bot goes alone: refused, no other bot is asked at all."""
+    source = RevokedAfter(good=0)
+    bots = [Bot(f"b{n}", f"Bot {n}") for n in range(4)]
+    recorder = Recorder()
+    report = sync_bots(source, store, bots, today=TODAY, days=3, progress=recorder)
+    assert source.asked == ["b0"]
+    assert report.refused is not None
+    assert report.bots[0].line() == "Bot 0: Botpress refused the token"
+    assert recorder.events == [("start", 4), ("advance", "b0"), ("finish", None)]

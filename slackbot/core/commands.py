@@ -40,6 +40,7 @@ __all__ = [
     "Subscriptions",
     "Unsubscribe",
     "parse_command",
+    "parse_period_args",
     "suggest_subcommand",
     "usage",
 ]
@@ -194,6 +195,15 @@ def parse_command(text: str | None, *, now: datetime) -> Command:
     return _bot(tokens, now)
 
 
+def parse_period_args(text: str, key: str, *, now: datetime) -> tuple[Period, bool]:
+    """``[PERIOD] [public]`` typed as ``text`` after form ``key`` (a ``USAGE`` key).
+
+    For the caller that learns only later that words of a BOT were meant as the PERIOD;
+    PeriodError (or UsageError) naming the problem, with that form's usage line.
+    """
+    return _period_args(tokenize(text), key, now)
+
+
 def suggest_subcommand(word: str) -> str | None:
     """The subcommand ``word`` most likely misspells (``subscibe`` -> ``subscribe``), or None.
 
@@ -262,8 +272,8 @@ def _name(
     if count == 1:
         return _target(head, key), tokens[1:]
     words = tokens[:count]
-    raw, word = (" ".join(getattr(t, part) for t in words) for part in ("raw", "word"))
-    return _target(Token(raw, word, "word"), key), tokens[count:]
+    name = Token(" ".join(t.raw for t in words), " ".join(t.word for t in words), "word")
+    return _target(name, key), tokens[count:]
 
 
 def _name_part(token: Token) -> bool:

@@ -38,6 +38,22 @@ def find_bot(bots: Sequence[Bot], query: str) -> Bot:
     raise UnknownBotError(query, closest(bots, wanted))
 
 
+def longest_prefix(bots: Sequence[Bot], query: str) -> tuple[Bot, str] | None:
+    """The bot that the most leading words of ``query`` name (fewer than all of them), and
+    the words left over; None when no shorter run of words names exactly one bot.
+
+    For a query that names no bot: in ``support fortnight`` the bot is "support" and
+    ``fortnight`` a PERIOD that was not recognised as one.
+    """
+    words = query.split()
+    for count in range(len(words) - 1, 0, -1):
+        try:
+            return find_bot(bots, " ".join(words[:count])), " ".join(words[count:])
+        except UnknownBotError:
+            continue
+    return None
+
+
 def closest(bots: Sequence[Bot], wanted: str) -> list[str]:
     """Display names of the bots whose name, alias or id look most like ``wanted``."""
     scored: list[tuple[float, str]] = []
