@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from slackbot.core.text import code
+from slackbot.core.text import fit_escaped
 from slackbot.errors import PeriodError
 
 MAX_DAYS = 365
@@ -148,8 +148,8 @@ def _suggest(normal: str) -> str:
 
 
 def _quote(raw: str) -> str:
-    # The one sanitiser (formatting.code): cleaned, escaped, cut, in a code span.
-    return code(raw, _QUOTE_LIMIT)
+    # The one sanitiser (core.text): cleaned and escaped, at most _QUOTE_LIMIT once escaped.
+    return "`" + fit_escaped(raw, _QUOTE_LIMIT).replace("`", "'") + "`"
 
 
 def _error(message: str) -> PeriodError:
