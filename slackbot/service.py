@@ -33,8 +33,6 @@ log = logging.getLogger(__name__)
 
 #: How long the list of bots from ``listBots`` is trusted before it is asked again.
 BOTS_TTL = timedelta(minutes=15)
-#: Before any data: the start of the range asked for "every stored day".
-FIRST_DAY = date(2000, 1, 1)
 
 
 def refused_note(
@@ -112,11 +110,10 @@ class Service:
             return []
         return [refused_note(refused, "the list of bots is", None, self.tz)]
 
-    def days_stored(self, bots: Sequence[Bot], *, today: date | None = None) -> dict[str, int]:
+    def days_stored(self, bots: Sequence[Bot]) -> dict[str, int]:
         """How many days with data the store holds for each bot (0 for none)."""
-        last = today or self.clock().astimezone(UTC).date()
-        history = self.store.days.history([b.id for b in bots], FIRST_DAY, last)
-        return {bot.id: len(history.get(bot.id, {})) for bot in bots}
+        counts = self.store.days.counts([b.id for b in bots])
+        return {bot.id: counts.get(bot.id, 0) for bot in bots}
 
     def resolve_bot(self, query: str) -> Bot:
         """The tracked bot that ``query`` names (alias, id, or unique name prefix)."""

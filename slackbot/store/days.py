@@ -165,6 +165,16 @@ class Days:
         covered = self.covered(bot_id, first, last)
         return contiguous_ranges(d for d in days_between(first, last) if d not in covered)
 
+    def counts(self, bot_ids: Sequence[str]) -> dict[str, int]:
+        """How many days with data are stored per bot (bots without any are left out)."""
+        with self._conn.read() as db:
+            rows = db.execute(
+                "SELECT bot_id, COUNT(*) FROM daily_metrics "
+                "WHERE bot_id IN (SELECT value FROM json_each(?)) GROUP BY bot_id",
+                [json.dumps(list(bot_ids))],
+            ).fetchall()
+        return dict(rows)
+
     def first_day(self, bot_id: str) -> date | None:
         """The bot's first stored day with data, or None."""
         with self._conn.read() as db:
