@@ -45,12 +45,17 @@ def overview_line(summary: Summary, links: Dashboard | None = None) -> str:
         return f"{name}  _no data_"
     changes = summary.comparison()
     errors = percent(cur.error_rate)
-    cost, sessions = badge(changes["costUsd"]), badge(changes["sessions"])
-    line = (
-        f"{name}  {money(cur.cost_sum)} {cost}  ·  {plural(cur.sessions, 'session')} {sessions}"
-        f"  ·  {plural(cur.llm_calls, 'call')}, {errors if errors != NO_DATA else 'no'} errors"
-    )
-    return line.replace("  ·", " ·").replace(" ·", "  ·").replace("   ", "  ")
+    parts = [
+        _with_badge(money(cur.cost_sum), badge(changes["costUsd"])),
+        _with_badge(plural(cur.sessions, "session"), badge(changes["sessions"])),
+        f"{plural(cur.llm_calls, 'call')}, {errors if errors != NO_DATA else 'no'} errors",
+    ]
+    return f"{name}  " + "  ·  ".join(parts)
+
+
+def _with_badge(value: str, moved: str) -> str:
+    """``$12.35 ▲ +23%``, or the value alone when there is nothing to compare."""
+    return f"{value} {moved}" if moved else value
 
 
 def like_for_like(summaries: Sequence[Summary]) -> tuple[Metrics, Metrics, int]:

@@ -27,6 +27,7 @@ from slackbot.core.blocks.kit import (
 )
 from slackbot.core.comparisons import SPECS, Change
 from slackbot.core.formatting import (
+    change_text,
     count,
     day,
     day_range,
@@ -328,7 +329,7 @@ def _moved(change: Change, versus: str) -> str:
     """`` (+18% vs Mon 27 Apr - Sun 3 May)``, or nothing when there is no fair comparison."""
     if not change.comparable or change.relative is None:
         return ""
-    return f" ({trend(change.current, change.previous).text} vs {versus})"
+    return f" ({change_text(change.current, change.previous, versus)})"
 
 
 def _no_data(summary: Summary, title: str, foot: Block, links: Dashboard | None) -> Message:
