@@ -70,10 +70,11 @@ def _month_before(period: Period, today: date) -> Period:
     return Period(first, first.replace(day=min(today.day, length)), "month before")
 
 
-def closed_days(period: Period, today: date) -> int:
-    """How many of the period's days are closed (before ``today``, UTC)."""
-    last = min(period.last, today - timedelta(days=1))
-    return max(0, (last - period.first).days + 1)
+def compared_periods(period: Period, reference: Period) -> tuple[Period | None, Period | None]:
+    """The days a change is computed on: the period's closed days (a partial period ends
+    today) and as many leading days of its reference; (None, None) for ``today`` alone."""
+    closed = leading(period, period.days - (1 if period.partial else 0))
+    return closed, None if closed is None else leading(reference, closed.days)
 
 
 def leading(period: Period, days: int) -> Period | None:

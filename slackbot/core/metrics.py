@@ -13,9 +13,8 @@ from typing import Any
 
 from slackbot.core.comparisons import (
     Change,
-    closed_days,
     compare,
-    leading,
+    compared_periods,
     reference_period,
 )
 from slackbot.core.models import AnalyticsRecord, Bot, Metrics
@@ -85,13 +84,12 @@ class Summary:
     @property
     def closed_period(self) -> Period | None:
         """The period's closed days (None for ``today`` alone)."""
-        return leading(self.period, self.period.days - (1 if self.partial else 0))
+        return compared_periods(self.period, self.previous_period)[0]
 
     @property
     def baseline_period(self) -> Period | None:
         """The reference days the closed days are compared with."""
-        closed = self.closed_period
-        return None if closed is None else leading(self.previous_period, closed.days)
+        return compared_periods(self.period, self.previous_period)[1]
 
     @property
     def per_day(self) -> bool:
@@ -154,8 +152,7 @@ def summarize(
     before = reference_period(period, today)
     if first_data_day is None:
         first_data_day = min(days, default=None)
-    closed = leading(period, closed_days(period, today))
-    baseline = None if closed is None else leading(before, closed.days)
+    closed, baseline = compared_periods(period, before)
     daily = tuple(sorted((d, m) for d, m in days.items() if d in period))
     return Summary(
         bot=bot,
