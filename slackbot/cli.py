@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 from collections.abc import Callable, Sequence
 
@@ -93,6 +94,32 @@ def cmd_sync(args: argparse.Namespace, console: Console) -> int:
     return 0 if report.ok else 1
 
 
+def cmd_digest(args: argparse.Namespace, console: Console) -> int:
+    """``botstats digest [--dry-run] [--channel C] [--bot B]``: build (and post) it now."""
+    from slackbot.console.digest import post_digest, show_digest
+    from slackbot.slack.app import build_web_client
+    from slackbot.slack.poster import SlackPoster
+
+    settings = load_settings(*BOTPRESS)
+    channel: str | None = args.channel or settings.botstats_digest_channel
+    if not args.dry_run:
+        if not channel:
+            raise UsageError(
+                "Say where to post: --channel C0123ABCD (a channel ID), or set "
+                "BOTSTATS_DIGEST_CHANNEL; --dry-run prints the digest instead.",
+                "botstats digest [--dry-run] [--channel C] [--bot B]",
+            )
+        settings.require("SLACK_BOT_TOKEN")
+    service = build_service(settings)
+    target = service.resolve_bot(args.bot).id if args.bot else "all"
+    if args.dry_run or channel is None:
+        return show_digest(console, settings, service, target)
+    poster = SlackPoster(build_web_client(settings))
+    return post_digest(
+        console, settings=settings, service=service, target=target, channel=channel, poster=poster
+    )
+
+
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     """``botstats demo``: the whole product against the built-in simulator."""
     from slackbot.demo import run_demo
@@ -125,6 +152,15 @@ def _days(text: str) -> int:
     return value
 
 
+def _channel(text: str) -> str:
+    value = text.strip().lstrip("#")
+    if not re.fullmatch(r"[CGD][A-Z0-9]{6,}", value):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a channel ID (like C0123ABCD; in Slack: channel details, bottom)"
+        )
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser with every subcommand."""
     parser = argparse.ArgumentParser(
@@ -148,6 +184,12 @@ def build_parser() -> argparse.ArgumentParser:
     sync.add_argument("--days", type=_days, default=90, help="days of history (default 90)")
     sync.add_argument("--bot", metavar="BOT", help="only this bot")
     sync.set_defaults(handler=cmd_sync)
+
+    digest = sub.add_parser("digest", help="build the weekly digest now and post it")
+    digest.add_argument("--dry-run", action="store_true", help="print it; post nothing")
+    digest.add_argument("--channel", type=_channel, metavar="C", help="channel ID to post to")
+    digest.add_argument("--bot", metavar="BOT", help="only this bot (default: all)")
+    digest.set_defaults(handler=cmd_digest)
 
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN)")
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)")

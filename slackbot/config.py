@@ -88,6 +88,7 @@ class Settings(BaseSettings):
     botstats_alert_channel: str | None = None
     botstats_digest_schedule: str = "mon 09:00"
     botstats_admins: str | None = None
+    botstats_monthly_budget_usd: float | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -137,6 +138,13 @@ class Settings(BaseSettings):
     def _channel(cls, v: str | None) -> str | None:
         if v is not None and not _CHANNEL.match(v):
             raise ValueError(f"{v!r} is not a channel ID (like C0123ABCD; not #name)")
+        return v
+
+    @field_validator("botstats_monthly_budget_usd")
+    @classmethod
+    def _budget(cls, v: float | None) -> float | None:
+        if v is not None and not (0 < v < 1e9):
+            raise ValueError(f"{v!r} is not a budget in US dollars (a positive number, e.g. 500)")
         return v
 
     @field_validator("botstats_admins")

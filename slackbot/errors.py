@@ -201,9 +201,34 @@ class ServeError(BotstatsError):
 
 
 class SlackDeliveryError(BotstatsError):
-    """A message could not be delivered to Slack."""
+    """A message could not be delivered to Slack, or may have been and no one can tell.
 
-    def __init__(self, message: str, *, channel: str | None = None, error: str = "") -> None:
+    ``error`` is Slack's code (``not_in_channel``, ``ratelimited``...) or botstats' own for
+    a fault below the API (``unreachable``, ``http_5xx``, ``timeout``, ``connection_reset``).
+    ``retryable``: nothing was posted and a later tick may succeed. ``maybe_posted``: the
+    request may have reached Slack; such a delivery is left for a person, never retried.
+    """
+
+    user_message = "Slack did not take botstats' message. The details are in botstats' log."
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        channel: str | None = None,
+        error: str = "",
+        method: str | None = None,
+        status: int | None = None,
+        retryable: bool = False,
+        maybe_posted: bool = False,
+        user_message: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.channel = channel
         self.error = error
+        self.method = method
+        self.status = status
+        self.retryable = retryable
+        self.maybe_posted = maybe_posted
+        if user_message:
+            self.user_message = user_message

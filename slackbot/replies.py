@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Literal, TypeAlias
 
 from slackbot.config import Settings
+from slackbot.core.blocks.digest import digest_messages, preview_message
 from slackbot.core.blocks.kit import (
     Dashboard,
     Message,
@@ -41,6 +42,7 @@ from slackbot.core.commands import (
     AllBots,
     BotStats,
     Command,
+    DigestPreview,
     Help,
     ListBots,
     Overview,
@@ -52,10 +54,15 @@ from slackbot.core.commands import (
     suggest_subcommand,
     usage,
 )
+from slackbot.core.formatting import timestamp
 from slackbot.core.lookup import longest_prefix
 from slackbot.core.models import Bot
 from slackbot.core.periods import Period
+from slackbot.core.schedule import Schedule, last_settled_week, next_due
 from slackbot.core.text import code, escape_mrkdwn
+from slackbot.digests.build import DigestBuilder
+from slackbot.digests.due import DueDigests
+from slackbot.digests.views import subscription_views
 from slackbot.errors import (
     BotpressError,
     BotstatsError,
@@ -83,6 +90,7 @@ _SUBCOMMAND: dict[type, str] = {
     Unsubscribe: "unsubscribe",
     Subscriptions: "subscriptions",
     Alerts: "alerts",
+    DigestPreview: "digest",
 }
 
 
@@ -94,15 +102,6 @@ class Reply:
     public: bool = False
     subcommand: str = "invalid"
     outcome: Outcome = "ok"
-
-
-@dataclass(frozen=True)
-class _Listed:
-    """A subscription as shown: the bot's name in place of its id."""
-
-    channel: str
-    target: str
-    cadence: str
 
 
 def subcommand_name(command: Command) -> str:
@@ -218,7 +217,9 @@ class Replies:
             case Unsubscribe():
                 return self._unsubscribe(command, command.channel or channel_id)
             case Subscriptions():
-                return self._subscriptions()
+                return self._subscriptions(now)
+            case DigestPreview(target=target):
+                return self._digest(target, now)
             case Alerts():
                 return self._alerts(command, command.channel or channel_id, user_id, now)
         raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
@@ -267,9 +268,15 @@ class Replies:
 
     def _subscribe(self, command: Subscribe, channel: str, user_id: str, now: datetime) -> Message:
         target, shown = self._target(command.target)
-        created = self.service.subscribe(channel, target, command.cadence, user_id, now=now)
+        at = None if command.at is None else "{:02d}:{:02d}".format(*command.at)
+        created = self.service.subscribe(channel, target, command.cadence, user_id, at=at, now=now)
+        schedule = Schedule.of(command.cadence, at)
         verb = "will now get" if created else "now gets"
-        text = f"{channel_link(channel)} {verb} a {command.cadence} digest of {shown}."
+        text = (
+            f"{channel_link(channel)} {verb} a {command.cadence} digest of {shown}, "
+            f"{schedule.describe(self.tz)}; the first one "
+            f"{timestamp(next_due(schedule, self.tz, now).due_at, self.tz)}."
+        )
         return build(
             text, [section(f":white_check_mark: {text}"), context(PRIVATE_HINT, _ADMIN_HINT)]
         )
@@ -282,6 +289,11 @@ class Replies:
             if command.target not in {s.target for s in self.service.subscriptions(channel)}:
                 raise
             target, shown = command.target, code(command.target)
+        if any(s.target == target and s.from_config for s in self.service.subscriptions(channel)):
+            return info_message(
+                f"The digest of {shown} in {channel_link(channel)} comes from botstats' settings "
+                "(`BOTSTATS_DIGEST_CHANNEL`): ask whoever runs botstats to unset or change it."
+            )
         if not self.service.unsubscribe(channel, target):
             return info_message(
                 f"{channel_link(channel)} has no digest of {shown}. "
@@ -290,13 +302,19 @@ class Replies:
         text = f"{channel_link(channel)} will no longer get the digest of {shown}."
         return build(text, [section(f":white_check_mark: {text}")])
 
-    def _subscriptions(self) -> Message:
+    def _subscriptions(self, now: datetime) -> Message:
         names = {bot.id: bot_title(bot) for bot in self.service.known_bots()}
-        listed = [
-            _Listed(s.channel, names.get(s.target, s.target), s.cadence)
-            for s in self.service.subscriptions()
-        ]
-        return subscriptions_message(listed)
+        due = DueDigests(self.service.store, None, tz=self.tz)
+        views = subscription_views(due, self.service.subscriptions(), names, tz=self.tz, now=now)
+        return subscriptions_message(views, tz=self.tz, now=now)
+
+    def _digest(self, target: str | None, now: datetime) -> Message:
+        """``/botstats digest``: this week's digest, shown only to the one who asked."""
+        bot_id = ALL if target in (None, ALL) else self._bot(target).id
+        builder = DigestBuilder(self.service, budget=self.settings.botstats_monthly_budget_usd)
+        digest = builder.build(bot_id, "weekly", last_settled_week(now), now=now)
+        messages = digest_messages(digest, tz=self.tz, now=now, links=self.links)
+        return preview_message(messages)
 
     def _alerts(self, command: Alerts, channel: str, user_id: str, now: datetime) -> Message:
         if command.action != "status":

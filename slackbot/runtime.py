@@ -5,9 +5,15 @@ from __future__ import annotations
 import httpx
 
 from slackbot.botpress.client import BotpressClient
+from slackbot.charts.worker import ChartRenderer
 from slackbot.config import Settings
+from slackbot.digests.build import DigestBuilder
+from slackbot.digests.delivery import DigestDelivery, Poster
+from slackbot.digests.due import DueDigests
+from slackbot.replies import dashboard
 from slackbot.service import Service
 from slackbot.store import Store
+from slackbot.tick import Tick
 
 
 def build_client(
@@ -31,3 +37,50 @@ def build_service(settings: Settings, *, transport: httpx.BaseTransport | None =
         aliases=settings.bot_aliases,
         tz=settings.timezone,
     )
+
+
+def build_digests(
+    settings: Settings,
+    service: Service,
+    poster: Poster | None,
+    *,
+    charts: ChartRenderer | None = None,
+) -> DueDigests:
+    """Digests for the subscriptions in the store, posted through ``poster`` (None: never)."""
+    builder = DigestBuilder(service, budget=settings.botstats_monthly_budget_usd)
+    delivery = None
+    if poster is not None:
+        delivery = DigestDelivery(
+            builder,
+            service.store,
+            poster,
+            charts=charts,
+            tz=settings.timezone,
+            links=dashboard(settings),
+        )
+    return DueDigests(service.store, delivery, tz=settings.timezone)
+
+
+def keep_default_subscription(settings: Settings, service: Service) -> None:
+    """Make the BOTSTATS_DIGEST_CHANNEL subscription match BOTSTATS_DIGEST_SCHEDULE."""
+    schedule = settings.digest_schedule
+    service.store.subscriptions.keep_config(
+        settings.botstats_digest_channel,
+        "daily" if schedule.day is None else "weekly",
+        at=f"{schedule.hour:02d}:{schedule.minute:02d}",
+        weekday=None if schedule.day in (None, "mon") else schedule.day,
+        now=service.clock(),
+    )
+
+
+def build_tick(
+    settings: Settings,
+    service: Service,
+    poster: Poster | None,
+    *,
+    charts: ChartRenderer | None = None,
+) -> Tick:
+    """The scheduler's tick over the configured subscriptions and bots."""
+    keep_default_subscription(settings, service)
+    digests = build_digests(settings, service, poster, charts=charts)
+    return Tick(service, digests, clock=service.clock)

@@ -173,10 +173,17 @@ class Service:
         return self.store.bots.all(include_untracked=True)
 
     def subscribe(
-        self, channel: str, target: str, cadence: Cadence, user: str | None, *, now: datetime
+        self,
+        channel: str,
+        target: str,
+        cadence: Cadence,
+        user: str | None,
+        *,
+        at: str | None = None,
+        now: datetime,
     ) -> bool:
         """Subscribe ``channel`` to ``target``'s digest; True if new, False if only changed."""
-        return self.store.subscriptions.add(channel, target, cadence, user, now=now)
+        return self.store.subscriptions.add(channel, target, cadence, user, at=at, now=now)
 
     def unsubscribe(self, channel: str, target: str) -> bool:
         """Remove a digest; False if ``channel`` had none of ``target``."""

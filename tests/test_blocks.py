@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import unquote
 from zoneinfo import ZoneInfo
@@ -309,13 +308,9 @@ def test_period_titles() -> None:
     assert period_title(ranged, today=NOW) == f"Fri 1 May {EN_DASH} Sun 3 May"
 
 
-@dataclass(frozen=True)
-class Sub:
-    """A stand-in for a stored subscription."""
-
-    channel: str
-    target: str
-    cadence: str
+def sub(channel: str, target: str, cadence: str) -> listings.SubscriptionView:
+    """A listed subscription that has not run yet."""
+    return listings.SubscriptionView(channel, target, cadence, f"{cadence} at 09:00", None)
 
 
 def test_small_messages_are_valid() -> None:
@@ -324,9 +319,11 @@ def test_small_messages_are_valid() -> None:
         listings.help_message(),
         listings.bots_message([]),
         listings.bots_message([Bot(f"id{i}", f"Bot {i}", f"b{i}") for i in range(400)]),
-        listings.subscriptions_message([]),
+        listings.subscriptions_message([], tz=PARIS, now=NOW),
         listings.subscriptions_message(
-            [Sub("C123ABC", "all", "weekly"), Sub("bad id", "<!here>", "daily")]
+            [sub("C123ABC", "all bots", "weekly"), sub("bad id", "<!here>", "daily")],
+            tz=PARIS,
+            now=NOW,
         ),
         listings.alerts_status_message("C123ABC", True, ["C123ABC", "C999XYZ"]),
         listings.alerts_status_message("C123ABC", False, []),
@@ -337,9 +334,9 @@ def test_small_messages_are_valid() -> None:
         assert_valid(message)
     assert "/botstats subscribe BOT|all" in all_text(messages[0])
     assert "last-month" in all_text(messages[0])
-    assert "<#C123ABC>: all bots, weekly" in all_text(messages[4])
+    assert "*<#C123ABC>*\n• *all bots* · weekly at 09:00" in all_text(messages[4])
     assert "`bad id`" in all_text(messages[4])
-    assert "`&lt;!here&gt;`" in all_text(messages[4])
+    assert "*&lt;!here&gt;*" in all_text(messages[4])
     assert "*on* in <#C123ABC>" in all_text(messages[5])
     assert "<#C999XYZ>" in all_text(messages[5])
     assert "No channel gets alerts yet" in all_text(messages[6])

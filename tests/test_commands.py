@@ -16,6 +16,7 @@ from slackbot.core.commands import (
     AllBots,
     BotStats,
     Command,
+    DigestPreview,
     Help,
     ListBots,
     Overview,
@@ -291,6 +292,144 @@ def test_subscription_targets_of_several_words(text: str, expected: Command) -> 
 
 
 @pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("subscribe all at 9:30", Subscribe(ALL, at=(9, 30))),
+        ("subscribe all at 09:30", Subscribe(ALL, at=(9, 30))),
+        ("subscribe all at 21:05", Subscribe(ALL, at=(21, 5))),
+        ("subscribe all at 0:00", Subscribe(ALL, at=(0, 0))),
+        ("subscribe all at 23:59", Subscribe(ALL, at=(23, 59))),
+        ("subscribe all daily at 9:30", Subscribe(ALL, "daily", at=(9, 30))),
+        ("subscribe all at 9:30 daily", Subscribe(ALL, "daily", at=(9, 30))),
+        ("subscribe all AT 9:30 WEEKLY", Subscribe(ALL, "weekly", at=(9, 30))),
+        ("subscribe all at \uff19\uff1a\uff13\uff10", Subscribe(ALL, at=(9, 30))),
+        (
+            "subscribe mybot weekly at 21:05 <#C123ABC|ops>",
+            Subscribe("mybot", "weekly", "C123ABC", (21, 5)),
+        ),
+        (
+            "subscribe mybot <#C123ABC> at 07:45 daily",
+            Subscribe("mybot", "daily", "C123ABC", (7, 45)),
+        ),
+        (
+            "subscribe mybot at 07:45 <#C123ABC> daily",
+            Subscribe("mybot", "daily", "C123ABC", (7, 45)),
+        ),
+        ("subscribe Sales Concierge at 9:30", Subscribe("Sales Concierge", at=(9, 30))),
+        (
+            "subscribe Sales Concierge at 18:00 <#C123ABC>",
+            Subscribe("Sales Concierge", "weekly", "C123ABC", (18, 0)),
+        ),
+        ('subscribe "Look at Me" at 9:30', Subscribe("Look at Me", at=(9, 30))),
+        ('subscribe "at" daily', Subscribe("at", "daily")),
+        ('subscribe "daily"', Subscribe("daily")),
+    ],
+)
+def test_subscribe_at_a_time(text: str, expected: Subscribe) -> None:
+    """`at HH:MM` sits anywhere after the BOT, like the cadence and channel, and ends a name."""
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("subscribe all at", "`at` needs a time after it"),
+        ("subscribe all daily at", "`at` needs a time after it"),
+        ("subscribe all at 25:00", "`25:00` is not a time of day"),
+        ("subscribe all at 24:00", "`24:00` is not a time of day"),
+        ("subscribe all at 9:60", "`9:60` is not a time of day"),
+        ("subscribe all at noon", "`noon` is not a time: give HH:MM"),
+        ("subscribe all at 9", "`9` is not a time: give HH:MM"),
+        ("subscribe all at 9.30", "`9.30` is not a time: give HH:MM"),
+        ("subscribe all at 930", "`930` is not a time: give HH:MM"),
+        ("subscribe all at 9:5", "`9:5` is not a time: give HH:MM"),
+        ("subscribe all at 009:30", "`009:30` is not a time: give HH:MM"),
+        ("subscribe all at daily", "`daily` is not a time"),
+        ("subscribe all at <#C123ABC|ops>", "`&lt;#C123ABC|ops&gt;` is not a time"),
+        ("subscribe all at <!channel>", "`&lt;!channel&gt;` is not a time"),
+        ("subscribe all at 9:30 at 10:00", "`at 10:00` is a second one"),
+        ("subscribe all daily at 9:30 at 10:00", "`at 10:00` is a second one"),
+        ("subscribe all at 9:30 at", "`at` is a second one"),
+        ("subscribe all 9:30", "`9:30` is not a cadence"),
+        ("subscribe at 9:30", "Say which bot"),
+        ("subscribe all at 9:30 daily <#C123ABC> extra", "6 given, at most 5"),
+        ("subscribe all daily <#C123ABC> extra", "4 given, at most 3 (5 with `at HH:MM`)"),
+    ],
+)
+def test_subscribe_time_errors(text: str, problem: str) -> None:
+    """Each bad `at` names the input in a code span and shows the subscribe usage line."""
+    error = fail(text)
+    assert problem in error.user_message
+    assert f"Usage: `{USAGE['subscribe']}`" in error.user_message
+
+
+def test_a_word_after_at_hints_at_quoting_the_name() -> None:
+    """`subscribe Look at Me` ends the name at `at`; the error says quotes keep it whole."""
+    error = fail("subscribe Look at Me")
+    assert "`Me` is not a time" in error.user_message
+    assert "put the name in quotes" in error.user_message
+    assert "quotes" not in fail("subscribe all at 25:00").user_message
+
+
+def test_subscribe_usage_line_shows_the_time() -> None:
+    """The subscribe usage line is DESIGN §4's, with `at HH:MM`."""
+    assert USAGE["subscribe"] == "/botstats subscribe BOT|all [daily|weekly] [at HH:MM] [#channel]"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("digest", DigestPreview(None)),
+        ("DIGEST", DigestPreview(None)),
+        ("digest all", DigestPreview(ALL)),
+        ("digest mybot", DigestPreview("mybot")),
+        ("digest Sales Concierge", DigestPreview("Sales Concierge")),
+        ('digest "Support Bot"', DigestPreview("Support Bot")),
+        ('digest "7d"', DigestPreview("7d")),
+        ("digest R&amp;D", DigestPreview("R&D")),
+        ('"digest"', BotStats("digest", WEEK)),
+        ('"digest" 30d', BotStats("digest", MONTH)),
+        ("help digest", Help("digest")),
+    ],
+)
+def test_digest_preview_forms(text: str, expected: Command) -> None:
+    """`digest [BOT|all]` previews one bot or all; a bot named "digest" is reached in quotes."""
+    assert parse(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "problem"),
+    [
+        ("digest 7d", "remove `7d`"),
+        ("digest public", "remove `public`"),
+        ("digest all 30d", "remove `30d`"),
+        ("digest mybot public", "remove `public`"),
+        ("digest Sales Concierge last-week", "remove `last-week`"),
+        ('digest "Support Bot" extra', "remove `extra`"),
+        ("digest all <#C123ABC|ops>", "remove `&lt;#C123ABC|ops&gt;`"),
+        ("digest <#C123ABC|ops>", "is a channel, not a bot"),
+        ("digest <@U123ABC>", "is a person, not a bot"),
+        ("digest <!channel>", "is a Slack mention or link, not a bot"),
+        ("digest " + "x" * 200, "too long for a bot name"),
+    ],
+)
+def test_digest_preview_errors(text: str, problem: str) -> None:
+    """`digest` takes only a BOT or `all`; anything else is named, with its usage line."""
+    error = fail(text)
+    assert problem in error.user_message
+    assert "Usage: `/botstats digest [BOT|all]`" in error.user_message
+
+
+def test_help_mentions_the_digest_preview_and_the_default_time() -> None:
+    """The help lists the digest preview and says when a digest runs by default."""
+    assert "`/botstats digest [BOT|all]`  preview the digest now, only to you" in HELP_TEXT
+    assert "weekly on Mondays at 09:00" in HELP_TEXT
+    assert "every day at 09:00" in HELP_TEXT
+    assert "BOTSTATS_TIMEZONE" in HELP_TEXT
+    assert '`"digest"`' in HELP_TEXT
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "mybot <!channel> <!here> <@U123ABC>",
@@ -339,6 +478,9 @@ def test_misspelled_subcommand_alone_is_left_to_the_caller() -> None:
         ("Alrets", "alerts"),
         ("bot", "bots"),
         ("helpp", "help"),
+        ("digets", "digest"),
+        ("dgest", "digest"),
+        ("digest", None),
         ("al", None),  # too far from "all" for a short word
         ("help", None),  # exact: not a misspelling
         ("support", None),
@@ -364,7 +506,8 @@ _WORDS = st.sampled_from(
         "off", "status", "daily", "weekly", "public", "7d", "400d", "today", "last-week",
         "2026-05-01", "..", "2026-05-04..2026-05-01", "<#C123ABC|ops>", "<#C1>", "C123ABC",
         "#ops", "<!channel>", "<!here>", "<@U123>", "&lt;", "&amp;", '"', "“", "<", ">",
-        "mybot", "\x00", "\u202e", "🤖", "\uff48\uff45\uff4c\uff50",
+        "mybot", "\x00", "\u202e", "🤖", "\uff48\uff45\uff4c\uff50", "digest", "at",
+        "9:30", "25:00", "noon",
     ]
 )  # fmt: skip
 
@@ -385,6 +528,7 @@ def test_fuzz_parse_returns_a_command_or_usage_error(text: str) -> None:
             | BotStats
             | AllBots
             | ListBots
+            | DigestPreview
             | Subscribe
             | Unsubscribe
             | Subscriptions

@@ -89,6 +89,7 @@ def test_healthz_names_the_state_of_botpress(harness: Harness) -> None:
         "status": "degraded",
         "db": "ok",
         "botpress": "unauthorized",
+        "scheduler": "off",
         "mode": "http",
         "version": response.json()["version"],
     }

@@ -33,6 +33,7 @@ __all__ = [
     "BotStats",
     "Cadence",
     "Command",
+    "DigestPreview",
     "Help",
     "ListBots",
     "Overview",
@@ -89,12 +90,23 @@ class ListBots:
 
 
 @dataclass(frozen=True)
+class DigestPreview:
+    """``/botstats digest [BOT|all]``: the digest now, only to the asker; None = all bots."""
+
+    target: str | None = None
+
+
+@dataclass(frozen=True)
 class Subscribe:
-    """``/botstats subscribe BOT|all [daily|weekly] [#channel]``; channel None = here."""
+    """``/botstats subscribe BOT|all [daily|weekly] [at HH:MM] [#channel]``.
+
+    ``channel`` None = here; ``at`` is (hour, minute) in BOTSTATS_TIMEZONE, None = 09:00.
+    """
 
     target: str
     cadence: Cadence = DEFAULT_CADENCE
     channel: str | None = None
+    at: tuple[int, int] | None = None
 
 
 @dataclass(frozen=True)
@@ -124,6 +136,7 @@ Command: TypeAlias = (
     | BotStats
     | AllBots
     | ListBots
+    | DigestPreview
     | Subscribe
     | Unsubscribe
     | Subscriptions
@@ -141,19 +154,38 @@ USAGE: dict[str, str] = {
     "help": "/botstats help",
     "all": "/botstats all [PERIOD] [public]",
     "bots": "/botstats bots",
-    "subscribe": "/botstats subscribe BOT|all [daily|weekly] [#channel]",
+    "digest": "/botstats digest [BOT|all]",
+    "subscribe": "/botstats subscribe BOT|all [daily|weekly] [at HH:MM] [#channel]",
     "unsubscribe": "/botstats unsubscribe BOT|all [#channel]",
     "subscriptions": "/botstats subscriptions",
     "alerts": "/botstats alerts on|off|status [#channel]",
 }
-SUBCOMMANDS = ("help", "all", "bots", "subscribe", "unsubscribe", "subscriptions", "alerts")
+SUBCOMMANDS = (
+    "help",
+    "all",
+    "bots",
+    "digest",
+    "subscribe",
+    "unsubscribe",
+    "subscriptions",
+    "alerts",
+)
 
 HELP_ENTRIES: tuple[tuple[str, str], ...] = (
     ("overview", "every tracked bot, last 7 days"),
-    ("bot", 'one bot: its alias, id or the start of its name (quote a name like `"all"`)'),
+    (
+        "bot",
+        "one bot: its alias, id or the start of its name "
+        '(quote a name that is a command word, like `"all"` or `"digest"`)',
+    ),
     ("all", "all bots side by side, highest cost first"),
     ("bots", "the tracked bots"),
-    ("subscribe", "a digest in a channel (weekly unless daily)"),
+    ("digest", "preview the digest now, only to you"),
+    (
+        "subscribe",
+        "a digest in a channel: weekly on Mondays at 09:00 unless you say `daily` "
+        "(then every day at 09:00) or `at HH:MM`; times in BOTSTATS_TIMEZONE",
+    ),
     ("unsubscribe", "stop a digest"),
     ("subscriptions", "the digests set up"),
     ("alerts", "anomaly alerts in a channel"),
@@ -166,6 +198,8 @@ HELP_TEXT = "\n".join(
 _HELP_WORDS = frozenset({"help", "?", "-h", "--help", "usage"})
 _CADENCES = frozenset({"daily", "weekly"})
 _ACTIONS = frozenset({"on", "off", "status"})
+_AT = "at"
+_TIME_RE = re.compile(r"([0-9]{1,2}):([0-9]{2})", re.ASCII)
 _PERIOD_LIKE_RE = re.compile(
     r"today|yesterday|(?:this|last)-(?:week|month|year|quarter)|[0-9]+d|[0-9]{4}-[0-9]{2}-[0-9]{2}.*",
     re.ASCII,
@@ -357,28 +391,34 @@ def _is_channelish(token: Token) -> bool:
     return token.kind == "channel" or token.word.startswith("#")
 
 
-def _too_many(rest: Sequence[Token], most: int, key: str) -> None:
+def _too_many(rest: Sequence[Token], most: int, key: str, note: str = "") -> None:
     if len(rest) > most:
         raise UsageError(
-            f"Too many arguments for `{key}`: {len(rest)} given, at most {most}; "
+            f"Too many arguments for `{key}`: {len(rest)} given, at most {most}{note}; "
             f"{code(rest[most].raw)} is one too many.",
             usage(key),
         )
 
 
 def _subscribe(rest: Sequence[Token], now: datetime) -> Command:
-    if not rest or rest[0].word in _CADENCES or _is_channelish(rest[0]):
+    if not rest or _is_option(rest[0]) or _is_channelish(rest[0]):
         raise UsageError(
-            "Say which bot to subscribe to (or `all` for every bot), then the cadence and "
-            "channel if you want them.",
+            "Say which bot to subscribe to (or `all` for every bot), then the cadence, "
+            "time and channel if you want them.",
             usage("subscribe"),
         )
-    target, after = _name(rest, _ends_target, "subscribe")
-    _too_many([rest[0], *after], 3, "subscribe")  # a name of several words is one argument
+    target, after = _name(rest, _ends_subscribe_target, "subscribe")
+    has_at = _one_time(after)
+    # A name of several words is one argument; `at HH:MM` is two.
+    _too_many([rest[0], *after], 5 if has_at else 3, "subscribe", "" if has_at else _AT_NOTE)
     cadence: Cadence | None = None
     channel: str | None = None
-    for token in after:
-        if token.kind == "word" and token.word in _CADENCES:
+    at: tuple[int, int] | None = None
+    tokens = iter(after)
+    for token in tokens:
+        if _is_at(token):
+            at = _time(token, next(tokens, None))
+        elif token.kind == "word" and token.word in _CADENCES:
             if cadence is not None:
                 raise UsageError("Give one cadence: `daily` or `weekly`.", usage("subscribe"))
             cadence = "daily" if token.word == "daily" else "weekly"
@@ -388,9 +428,87 @@ def _subscribe(rest: Sequence[Token], now: datetime) -> Command:
             channel = found
         else:
             raise UsageError(
-                f"{code(token.raw)} is not a cadence: use `daily` or `weekly`.", usage("subscribe")
+                f"{code(token.raw)} is not a cadence: use `daily` or `weekly` "
+                "(a time goes after `at`, as in `at 09:30`).",
+                usage("subscribe"),
             )
-    return Subscribe(target, cadence or DEFAULT_CADENCE, channel)
+    return Subscribe(target, cadence or DEFAULT_CADENCE, channel, at)
+
+
+_AT_NOTE = " (5 with `at HH:MM`)"
+
+
+def _is_at(token: Token) -> bool:
+    return token.kind == "word" and not token.quoted and token.word == _AT
+
+
+def _is_option(token: Token) -> bool:
+    """A cadence or `at`: what may follow a subscription's BOT but never starts one."""
+    return token.kind == "word" and not token.quoted and (token.word in _CADENCES or _is_at(token))
+
+
+def _one_time(tokens: Sequence[Token]) -> bool:
+    """True when ``tokens`` hold `at`; UsageError when they hold it twice."""
+    places = [i for i, token in enumerate(tokens) if _is_at(token)]
+    if len(places) > 1:
+        second = " ".join(t.raw for t in tokens[places[1] : places[1] + 2])
+        raise UsageError(
+            f"Give one time per subscription: {code(second)} is a second one.", usage("subscribe")
+        )
+    return bool(places)
+
+
+def _time(at: Token, token: Token | None) -> tuple[int, int]:
+    """The (hour, minute) typed after `at`: HH:MM on a 24-hour clock."""
+    if token is None:
+        raise UsageError(
+            f"{code(at.raw)} needs a time after it, like `at 09:30` (24-hour clock).",
+            usage("subscribe"),
+        )
+    match = _TIME_RE.fullmatch(token.word) if token.kind == "word" else None
+    if match is None:
+        # `subscribe Look at Me`: the name ended at `at`; quotes keep it whole.
+        hint = "" if any(ch.isdigit() for ch in token.word) else _QUOTE_AT_HINT
+        raise UsageError(
+            f"{code(token.raw)} is not a time: give HH:MM on a 24-hour clock, like `at 09:30`."
+            + hint,
+            usage("subscribe"),
+        )
+    hour, minute = int(match.group(1)), int(match.group(2))
+    if hour > 23 or minute > 59:
+        raise UsageError(
+            f"{code(token.raw)} is not a time of day: hours run from 00 to 23 and minutes "
+            "from 00 to 59.",
+            usage("subscribe"),
+        )
+    return hour, minute
+
+
+_QUOTE_AT_HINT = " If `at` is part of the bot's name, put the name in quotes."
+
+
+def _ends_subscribe_target(token: Token) -> bool:
+    """True for the word that ends a multi-word BOT to subscribe to: an option or channel."""
+    return _is_option(token) or token.channel_id is not None
+
+
+def _digest(rest: Sequence[Token], now: datetime) -> Command:
+    if not rest:
+        return DigestPreview(None)
+    target, after = _name(rest, _ends_name, "digest")
+    extra = after[0] if after else rest[0] if _ends_digest(rest[0]) else None
+    if extra is not None:
+        raise UsageError(
+            f"`digest` takes only a bot (or `all`): remove {code(extra.raw)}. "
+            "The preview is shown only to you.",
+            usage("digest"),
+        )
+    return DigestPreview(target)
+
+
+def _ends_digest(token: Token) -> bool:
+    """A PERIOD or `public` typed as the BOT of `digest`, which takes neither."""
+    return not token.quoted and _ends_name(token)
 
 
 def _unsubscribe(rest: Sequence[Token], now: datetime) -> Command:
@@ -433,6 +551,7 @@ def _alerts(rest: Sequence[Token], now: datetime) -> Command:
 _HANDLERS: dict[str, Callable[[Sequence[Token], datetime], Command]] = {
     "all": _all,
     "bots": _no_args("bots", ListBots()),
+    "digest": _digest,
     "subscriptions": _no_args("subscriptions", Subscriptions()),
     "subscribe": _subscribe,
     "unsubscribe": _unsubscribe,

@@ -77,6 +77,8 @@ class Simulator:
         self.latency, self.slow_seconds, self.page_size = latency, slow_seconds, page_size
         self.host, self.port = host, port
         self._fault: str | None = None
+        #: Faults hit only by one bot's analytics calls (bot id -> one of ``FAULTS``).
+        self.bot_faults: dict[str, str] = {}
         self._lock = threading.Lock()
         self._requests: list[SimRequest] = []
         self._window = (0, 0)  # (second, requests in it) for the rate-limit headers
@@ -198,11 +200,19 @@ class Simulator:
             self._requests.append(SimRequest(method, parts.path, query, lowered))
         if self.latency > 0 and self._stopping.wait(self.latency):
             return Reply(503, DOWN_HTML, "text/html")
-        reply = self._fault_reply() or self._route(method, parts.path, query, lowered)
+        reply = self._fault_reply(self._fault_for(parts.path)) or self._route(
+            method, parts.path, query, lowered
+        )
         return self._with_rate_headers(reply)
 
-    def _fault_reply(self) -> Reply | None:
-        fault = self.fault
+    def _fault_for(self, path: str) -> str | None:
+        """The workspace-wide fault, else the one set for the bot this path asks about."""
+        analytics = _ANALYTICS_PATH.fullmatch(path)
+        if self.fault is None and analytics:
+            return self.bot_faults.get(unquote(analytics[1]))
+        return self.fault
+
+    def _fault_reply(self, fault: str | None) -> Reply | None:
         if fault == "slow" and self._stopping.wait(self.slow_seconds):
             return Reply(503, DOWN_HTML, "text/html")  # stop() interrupted the wait
         if fault == "unauthorized":

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from urllib.error import URLError
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
@@ -93,7 +94,9 @@ def build_web_client(
         base_url=settings.slack_api_url,
         timeout=timeout,
         retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=1),
+            # Only errors before the request left (refused, DNS): a reset after sending may
+            # follow a post Slack took, and chat.postMessage has no idempotency key.
+            ConnectionErrorRetryHandler(max_retry_count=1, error_types=[URLError]),
             RetryAfterHandler(sleep=sleep),
         ],
     )

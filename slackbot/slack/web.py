@@ -16,11 +16,13 @@ import signal
 import socket
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 from typing import Literal, Protocol, TypeAlias
 
 import uvicorn
+from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -32,12 +34,15 @@ from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from slackbot import __version__
+from slackbot.charts.worker import ChartWorker
 from slackbot.config import Settings
 from slackbot.errors import ConfigError, ServeError, SettingProblem
-from slackbot.runtime import build_service
+from slackbot.runtime import build_service, build_tick
+from slackbot.scheduler import scheduler_state, start_scheduler, stop_scheduler
 from slackbot.service import Service
-from slackbot.slack.app import build_app
+from slackbot.slack.app import build_app, build_web_client
 from slackbot.slack.context import DEFAULT_WORKERS, RECEIVED_AT
+from slackbot.slack.poster import SlackPoster
 from slackbot.slack.telemetry import Telemetry
 from slackbot.store import Store
 
@@ -82,10 +87,12 @@ def create_web_app(
     telemetry: Telemetry,
     mode: Mode = "http",
     botpress: BotpressHealth | None = None,
+    scheduler: Callable[[], str] | None = None,
 ) -> Starlette:
     """The ASGI app; ``bolt`` None (Socket Mode) serves only /healthz and /metrics.
 
-    ``botpress`` (the Botpress client) tells /healthz how the last Botpress call went.
+    ``botpress`` (the Botpress client) tells /healthz how the last Botpress call went;
+    ``scheduler`` says whether the tick is running.
     """
 
     async def slack_events(request: Request) -> Response:
@@ -115,6 +122,7 @@ def create_web_app(
             "status": "error" if not ok else "degraded" if state in BOTPRESS_BAD else "ok",
             "db": "ok" if ok else "unavailable",
             "botpress": state,
+            "scheduler": scheduler() if scheduler is not None else "off",
             "mode": mode,
             "version": __version__,
         }
@@ -151,6 +159,8 @@ def _serve(settings: Settings, mode: Mode, listener: socket.socket, *, host: str
     telemetry = Telemetry(botpress=service.client)
     pool = ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="botstats-work")
     socket_mode: SocketModeHandler | None = None
+    charts = ChartWorker()
+    scheduler: BackgroundScheduler | None = None
     try:
         bolt = build_app(settings, service, executor=pool, telemetry=telemetry)
         web = create_web_app(
@@ -159,6 +169,7 @@ def _serve(settings: Settings, mode: Mode, listener: socket.socket, *, host: str
             telemetry=telemetry,
             mode=mode,
             botpress=service.client,
+            scheduler=lambda: scheduler_state(scheduler),
         )
         if mode == "socket":
             socket_mode = connect_socket_mode(bolt, settings)
@@ -167,6 +178,8 @@ def _serve(settings: Settings, mode: Mode, listener: socket.socket, *, host: str
         threading.Thread(
             target=warm_up, args=(service,), name="botstats-warmup", daemon=True
         ).start()
+        tick = build_tick(settings, service, SlackPoster(build_web_client(settings)), charts=charts)
+        scheduler = start_scheduler(tick, tz=settings.timezone, now=service.clock())
         log.info(
             "botstats %s serving in %s mode on http://%s:%d (%s)",
             __version__,
@@ -179,6 +192,9 @@ def _serve(settings: Settings, mode: Mode, listener: socket.socket, *, host: str
         )
         run_uvicorn(web, host=host, port=port, sock=listener)
     finally:
+        if scheduler is not None:
+            stop_scheduler(scheduler)  # a digest being posted finishes first
+        charts.close()
         if socket_mode is not None:
             socket_mode.close()  # type: ignore[no-untyped-call]
         # Replies already acked still go out before the process ends.

@@ -3,7 +3,7 @@
 Adapter over sqlite-utils (>= 4). One ``Store`` is shared by every thread of a process;
 each thread talks to SQLite through its own connection (see ``connections``). Callers take
 the part they need (``store.days``, ``store.bots``, ``store.runs``, ``store.subscriptions``,
-``store.alerts``); each part is a small class of its own over the same connections.
+``store.alerts``, ``store.jobs``); each part is a small class of its own over the same connections.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from slackbot.store.alerts import Alerts
 from slackbot.store.bots import Bots
 from slackbot.store.connections import DEFAULT_BUSY_TIMEOUT, Connections
 from slackbot.store.days import Days
+from slackbot.store.jobs import Jobs
 from slackbot.store.runs import Runs
 from slackbot.store.schema import check_version, migrate
 from slackbot.store.subscriptions import Subscriptions
@@ -70,6 +71,7 @@ class Store:
         self.runs = Runs(self._conn, clock)
         self.subscriptions = Subscriptions(self._conn, clock)
         self.alerts = Alerts(self._conn, clock)
+        self.jobs = Jobs(self._conn, clock)
 
     def write(self) -> AbstractContextManager[Database]:
         """A ``BEGIN IMMEDIATE`` transaction on this thread's connection (for read-then-write)."""

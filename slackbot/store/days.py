@@ -160,6 +160,16 @@ class Days:
             )
             return {parse_day(day) for (day,) in cursor.fetchall()}
 
+    def fetched(self, bot_id: str, first: date, last: date) -> dict[date, datetime]:
+        """When each fetched day in [first, last] was last fetched (to tell settled data)."""
+        with self._conn.read() as db:
+            cursor = db.execute(
+                "SELECT day, fetched_at FROM coverage WHERE bot_id = ? AND day BETWEEN ? AND ?",
+                [bot_id, first.isoformat(), last.isoformat()],
+            )
+            rows = cursor.fetchall()
+        return {parse_day(day): at for day, raw in rows if (at := parse_time(raw)) is not None}
+
     def missing_ranges(self, bot_id: str, first: date, last: date) -> list[tuple[date, date]]:
         """The contiguous runs of days in [first, last] never fetched, oldest first."""
         covered = self.covered(bot_id, first, last)

@@ -18,6 +18,11 @@ Lifecycle of a run (table ``runs``), enforced here and only ever forward::
 - ``failed``: known not posted (the post was refused, or the run was released before
   posting); ``claim`` may take it again until ``max_attempts`` claims were made.
 - ``sent``: done, never claimed again.
+- ``skipped``: a scheduled run that fell due while botstats was down and was not caught up
+  within its window; recorded so ``/botstats subscriptions`` can say so, never claimed.
+
+A claim's attempt number is its owner token: ``mark_posting(key, attempt=...)`` fails for
+an owner whose stale claim was taken over, so two owners can never both post.
 """
 
 from __future__ import annotations
@@ -30,7 +35,7 @@ from slackbot.clock import Clock
 from slackbot.errors import RunStateError
 from slackbot.store.connections import Connections, iso_time, parse_time
 
-RunStatus = Literal["claimed", "posting", "sent", "failed"]
+RunStatus = Literal["claimed", "posting", "sent", "failed", "skipped"]
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_STALE_AFTER = timedelta(minutes=15)
 
@@ -48,6 +53,11 @@ class Run:
     message_ts: str | None
     attempts: int
     error: str | None
+    target: str | None = None
+    period: str | None = None
+    due_at: datetime | None = None
+    permalink: str | None = None
+    retryable: bool = True
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Run:
@@ -64,6 +74,11 @@ class Run:
             message_ts=row["message_ts"],
             attempts=row["attempts"],
             error=row["error"],
+            target=row.get("target"),
+            period=row.get("period"),
+            due_at=parse_time(row.get("due_at")),
+            permalink=row.get("permalink"),
+            retryable=bool(row.get("retryable", 1)),
         )
 
 
@@ -93,40 +108,117 @@ class Runs:
     ) -> bool:
         """Claim ``key`` for this caller; True exactly once per key across threads and processes.
 
-        Also True when the key is ``failed`` (known unposted) or a stale ``claimed`` (its
-        owner died before posting) and fewer than ``max_attempts`` claims were made. Never
-        True for ``posting`` or ``sent``: see the module docstring.
+        Also True when the key is ``failed`` (known unposted, and worth retrying) or a stale
+        ``claimed`` (its owner died before posting) and fewer than ``max_attempts`` claims
+        were made. Never True for ``posting``, ``sent`` or ``skipped``: see the module
+        docstring.
+        """
+        claimed = self.claim_attempt(
+            key,
+            kind=kind,
+            channel=channel,
+            now=now,
+            max_attempts=max_attempts,
+            stale_after=stale_after,
+        )
+        return claimed is not None
+
+    def claim_attempt(
+        self,
+        key: str,
+        *,
+        kind: str,
+        channel: str | None,
+        now: datetime | None = None,
+        max_attempts: int = DEFAULT_MAX_ATTEMPTS,
+        stale_after: timedelta = DEFAULT_STALE_AFTER,
+        retry_after: timedelta = timedelta(0),
+        target: str | None = None,
+        period: str | None = None,
+        due_at: datetime | None = None,
+    ) -> int | None:
+        """``claim``, returning the attempt number (the owner token) or None when refused.
+
+        ``retry_after``: a ``failed`` run is taken again only that long after it failed.
         """
         moment = now or self._clock()
         with self._conn.write() as db:
             row = db.execute(
-                "SELECT status, claimed_at, attempts FROM runs WHERE key = ?", [key]
+                "SELECT status, claimed_at, attempts, finished_at, retryable FROM runs "
+                "WHERE key = ?",
+                [key],
             ).fetchone()
             if row is None:
                 db.execute(
-                    "INSERT INTO runs (key, kind, channel, status, claimed_at, attempts) "
-                    "VALUES (?, ?, ?, 'claimed', ?, 1)",
-                    [key, kind, channel, iso_time(moment)],
+                    "INSERT INTO runs (key, kind, channel, status, claimed_at, attempts, "
+                    "target, period, due_at) VALUES (?, ?, ?, 'claimed', ?, 1, ?, ?, ?)",
+                    [key, kind, channel, iso_time(moment), target, period, _stamp(due_at)],
                 )
-                return True
-            status, claimed_at, attempts = row
+                return 1
+            status, claimed_at, attempts, finished_at, retryable = row
             stale = status == "claimed" and claimed_at < iso_time(moment - stale_after)
-            if not (status == "failed" or stale) or attempts >= max_attempts:
-                return False
+            again = (
+                status == "failed"
+                and retryable
+                and (not retry_after or (finished_at or "") <= iso_time(moment - retry_after))
+            )
+            if not (again or stale) or attempts >= max_attempts:
+                return None
             db.execute(
                 "UPDATE runs SET status = 'claimed', claimed_at = ?, finished_at = NULL, "
                 "attempts = attempts + 1 WHERE key = ?",
                 [iso_time(moment), key],
             )
-            return True
+            return int(attempts) + 1
 
-    def mark_posting(self, key: str) -> bool:
-        """Record that the Slack call is about to be made; False if the claim was lost."""
+    def skip(
+        self,
+        key: str,
+        *,
+        kind: str,
+        channel: str | None,
+        reason: str,
+        target: str | None = None,
+        period: str | None = None,
+        due_at: datetime | None = None,
+        now: datetime | None = None,
+    ) -> bool:
+        """Record a run that will never be posted (missed past its window); True if new."""
+        stamp = self._stamp(now)
         with self._conn.write() as db:
             cursor = db.execute(
-                "UPDATE runs SET status = 'posting' WHERE key = ? AND status = 'claimed'", [key]
+                "INSERT INTO runs (key, kind, channel, status, claimed_at, finished_at, "
+                "attempts, error, target, period, due_at, retryable) "
+                "VALUES (?, ?, ?, 'skipped', ?, ?, 0, ?, ?, ?, ?, 0) ON CONFLICT (key) DO NOTHING",
+                [key, kind, channel, stamp, stamp, reason, target, period, _stamp(due_at)],
             )
             return cursor.rowcount == 1
+
+    def mark_posting(self, key: str, *, attempt: int | None = None) -> bool:
+        """Record that the Slack call is about to be made; False if the claim was lost.
+
+        With ``attempt`` (from ``claim_attempt``) it is also False when another owner took
+        the claim over since: only the newest owner may post.
+        """
+        with self._conn.write() as db:
+            cursor = db.execute(
+                "UPDATE runs SET status = 'posting' WHERE key = ? AND status = 'claimed' "
+                "AND (? IS NULL OR attempts = ?)",
+                [key, attempt, attempt],
+            )
+            return cursor.rowcount == 1
+
+    def record_message(self, key: str, *, message_ts: str, permalink: str | None = None) -> None:
+        """Remember the posted message of a ``posting`` run before the rest of it goes out.
+
+        A run that dies after this is known to have reached Slack: a person sees its link.
+        """
+        with self._conn.write() as db:
+            db.execute(
+                "UPDATE runs SET message_ts = ?, permalink = COALESCE(?, permalink) "
+                "WHERE key = ? AND status = 'posting'",
+                [message_ts, permalink, key],
+            )
 
     def finish(
         self,
@@ -135,12 +227,16 @@ class Runs:
         status: Literal["sent", "failed"],
         message_ts: str | None = None,
         error: str | None = None,
+        permalink: str | None = None,
+        retryable: bool = True,
         now: datetime | None = None,
     ) -> Run:
         """Record the outcome of a ``posting`` run (``sent``, or ``failed``: known not posted).
 
-        Returns the finished run. Raises ``RunStateError`` when the run does not exist or is
-        not in ``posting``: a run never moves back, and a sent run never becomes failed.
+        ``retryable`` False: a failure no retry can mend (channel_not_found, is_archived...),
+        so ``claim`` never takes the run again. Returns the finished run. Raises
+        ``RunStateError`` when the run does not exist or is not in ``posting``: a run never
+        moves back, and a sent run never becomes failed.
         """
         allowed = FINISH_FROM[status]
         with self._conn.write() as db:
@@ -150,8 +246,8 @@ class Runs:
                 raise RunStateError(key, current=current, target=status, allowed=allowed)
             db.execute(
                 "UPDATE runs SET status = ?, message_ts = COALESCE(?, message_ts), error = ?, "
-                "finished_at = ? WHERE key = ?",
-                [status, message_ts, error, self._stamp(now), key],
+                "permalink = COALESCE(?, permalink), retryable = ?, finished_at = ? WHERE key = ?",
+                [status, message_ts, error, permalink, retryable, self._stamp(now), key],
             )
             (row,) = db.query("SELECT * FROM runs WHERE key = ?", [key])
         return Run.from_row(row)
@@ -192,6 +288,18 @@ class Runs:
             )
             return [Run.from_row(row) for row in rows]
 
+    def latest(self, *, kind: str, channel: str, target: str) -> Run | None:
+        """The newest run (by due time, then claim) of one subscription's deliveries."""
+        with self._conn.read() as db:
+            rows = list(
+                db.query(
+                    "SELECT * FROM runs WHERE kind = ? AND channel = ? AND target = ? "
+                    "ORDER BY due_at DESC, claimed_at DESC LIMIT 1",
+                    [kind, channel, target],
+                )
+            )
+        return Run.from_row(rows[0]) if rows else None
+
     def stuck(self, *, now: datetime, older_than: timedelta = DEFAULT_STALE_AFTER) -> list[Run]:
         """Runs left in ``posting`` longer than ``older_than``: for a person to check."""
         with self._conn.read() as db:
@@ -201,3 +309,7 @@ class Runs:
                 [iso_time(now - older_than)],
             )
             return [Run.from_row(row) for row in rows]
+
+
+def _stamp(value: datetime | None) -> str | None:
+    return None if value is None else iso_time(value)

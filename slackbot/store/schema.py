@@ -159,6 +159,60 @@ def _per_call_numerators(db: Database) -> None:
     )
 
 
+_RUNS_0003 = """
+CREATE TABLE runs_new (
+    key TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    channel TEXT,
+    status TEXT NOT NULL
+        CHECK (status IN ('claimed', 'posting', 'sent', 'failed', 'skipped')),
+    claimed_at TEXT NOT NULL,
+    finished_at TEXT,
+    message_ts TEXT,
+    attempts INTEGER NOT NULL DEFAULT 1,
+    error TEXT,
+    target TEXT,
+    period TEXT,
+    due_at TEXT,
+    permalink TEXT,
+    retryable INTEGER NOT NULL DEFAULT 1 CHECK (retryable IN (0, 1))
+) STRICT
+"""
+
+
+@_step("0003_schedules_and_jobs")
+def _schedules_and_jobs(db: Database) -> None:
+    # Subscriptions learn their time of day and weekday, and where they came from
+    # ('config' = BOTSTATS_DIGEST_CHANNEL); NULL keeps the defaults (09:00, Monday).
+    db.execute("ALTER TABLE subscriptions ADD COLUMN at_time TEXT")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN weekday TEXT")
+    db.execute("ALTER TABLE subscriptions ADD COLUMN source TEXT")
+    # SQLite cannot widen a CHECK constraint in place: rebuild runs with 'skipped' (a run
+    # missed past its catch-up window) and the columns /botstats subscriptions shows.
+    db.execute(_RUNS_0003)
+    db.execute(
+        "INSERT INTO runs_new (key, kind, channel, status, claimed_at, finished_at, "
+        "message_ts, attempts, error) SELECT key, kind, channel, status, claimed_at, "
+        "finished_at, message_ts, attempts, error FROM runs"
+    )
+    db.execute("DROP TABLE runs")
+    db.execute("ALTER TABLE runs_new RENAME TO runs")
+    db.execute("CREATE INDEX runs_status ON runs (status, claimed_at)")
+    db.execute("CREATE INDEX runs_target ON runs (kind, channel, target, due_at)")
+    # Scheduled work that is not a Slack delivery (the hourly sync, the alert check): one
+    # row per job and slot, claimed insert-if-absent so two processes run it once.
+    db.execute(
+        "CREATE TABLE jobs (name TEXT NOT NULL, slot TEXT NOT NULL, started_at TEXT NOT NULL, "
+        "finished_at TEXT, status TEXT NOT NULL CHECK (status IN ('running', 'done', 'failed')), "
+        "detail TEXT, PRIMARY KEY (name, slot)) STRICT"
+    )
+    # Workspace-wide facts that outlive a restart (e.g. the app was uninstalled).
+    db.execute(
+        "CREATE TABLE workspace (key TEXT PRIMARY KEY, value TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL) STRICT"
+    )
+
+
 def applied_steps(db: Database) -> list[str]:
     """The names of the botstats steps recorded in the file, oldest first."""
     return [m.name for m in MIGRATIONS.applied(db)]

@@ -5,11 +5,24 @@ botstats calls (anything else gets ``{"ok": true}``), records every call, and se
 ``response_url`` sinks so a test can wait for the reply to a slash command. Point a
 ``WebClient(base_url=fake.api_url)`` at it. ``signed_command_request`` builds a slash
 command body and headers exactly as Slack sends and signs them.
+
+Channels and scopes (rules in ``testing.slack_channels``): ``add_channel(id, name=,
+member=, private=, archived=)``, ``remove_channel(id)`` (then ``channel_not_found``),
+``scopes`` (a live set, the manifest's by default); channels never declared accept
+everything. What the calls did: ``posted(channel)`` (each chat.postMessage Slack took
+there: ts and body, as chat.update left it), ``uploads`` (file id -> bytes), ``files``,
+``is_member(channel)``; chat.getPermalink answers
+``https://botstats-test.slack.com/archives/{channel}/p{ts without its dot}``.
+
+Faults, for the next ``times`` calls of a method: ``rate_limit`` (429 + Retry-After),
+``fail`` (``ok: false``), ``hang`` (answer late: the call still takes effect, for client
+timeouts), ``drop`` (take effect, then hang up unanswered). ``go_down(status)`` answers
+every Web API call with that status and an HTML page until ``come_back()``. Every state
+change happens under one ``threading.Condition``: drive it from the test thread freely.
 """
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections.abc import Callable
@@ -21,14 +34,18 @@ from urllib.parse import urlencode
 from slack_sdk.signature import SignatureVerifier
 
 from slackbot.clock import system_clock
-from slackbot.testing.http import FakeServer, JsonDict
+from slackbot.testing.http import NO_ANSWER, FakeServer, JsonDict
 from slackbot.testing.server import ServerThread, free_port
+from slackbot.testing.slack_channels import Channel, SlackMessage, UploadedFile, Workspace
 
 __all__ = [
+    "Channel",
     "FakeSlack",
     "ResponseCall",
     "ServerThread",
     "SlackCall",
+    "SlackMessage",
+    "UploadedFile",
     "free_port",
     "signed_command_request",
     "signed_headers",
@@ -65,6 +82,16 @@ class _Fault:
     headers: dict[str, str] = field(default_factory=dict)
 
 
+@dataclass
+class _Delay:
+    remaining: int
+    seconds: float  # 0: hang up without answering
+
+
+#: What a load balancer in front of a down Slack answers: not the Web API's JSON.
+DOWN_PAGE = "<html><head><title>Slack is down</title></head><body>Service Unavailable</body></html>"
+
+
 class FakeSlack:
     """A fake Slack Web API and response_url sink on loopback; ``with FakeSlack() as s: ...``."""
 
@@ -76,6 +103,10 @@ class FakeSlack:
         self._calls: list[SlackCall] = []
         self._responses: list[ResponseCall] = []
         self._faults: dict[str, _Fault] = {}
+        self._delays: dict[str, _Delay] = {}
+        self._down: int | None = None
+        self._stopping = False
+        self._workspace = Workspace()
         self._response_faults: list[int] = []
         self._ts = 0
         self._server: FakeServer | None = None
@@ -85,6 +116,8 @@ class FakeSlack:
     def start(self) -> FakeSlack:
         """Bind and serve in a background thread; returns self."""
         if self._server is None:
+            with self._cond:
+                self._stopping = False
             self._server = FakeServer((self.host, self.port), self)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
@@ -96,7 +129,10 @@ class FakeSlack:
         return self
 
     def stop(self) -> None:
-        """Stop serving and close the socket (idempotent)."""
+        """Stop serving and close the socket (idempotent); cuts every ``hang`` short."""
+        with self._cond:
+            self._stopping = True
+            self._cond.notify_all()
         server, thread = self._server, self._thread
         self._server = self._thread = None
         if server is not None:
@@ -147,10 +183,83 @@ class FakeSlack:
         with self._cond:
             self._faults[method] = _Fault(times, 200, {"ok": False, "error": error})
 
+    def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
+        """Answer the next ``times`` calls of ``method`` after ``seconds``; they take effect."""
+        with self._cond:
+            self._delays[method] = _Delay(times, max(seconds, 0.001))
+
+    def drop(self, method: str, *, times: int = 1) -> None:
+        """Let the next ``times`` calls of ``method`` take effect, then hang up unanswered."""
+        with self._cond:
+            self._delays[method] = _Delay(times, 0.0)
+
+    def go_down(self, status: int = 503) -> None:
+        """Answer every Web API call with ``status`` and an HTML page until ``come_back()``."""
+        with self._cond:
+            self._down = status
+
+    def come_back(self) -> None:
+        """Answer Web API calls normally again after ``go_down``."""
+        with self._cond:
+            self._down = None
+
     def fail_responses(self, status: int, *, times: int = 1) -> None:
         """Answer the next ``times`` response_url POSTs with ``status``, then as usual."""
         with self._cond:
             self._response_faults.extend([status] * times)
+
+    # --- the workspace ----------------------------------------------------------------
+    def add_channel(
+        self,
+        channel_id: str,
+        *,
+        name: str | None = None,
+        member: bool = True,
+        private: bool = False,
+        archived: bool = False,
+    ) -> None:
+        """Declare a channel, so calls naming it are judged as Slack would."""
+        channel = Channel(channel_id, name or channel_id.lower(), member, private, archived)
+        with self._cond:
+            self._workspace.add_channel(channel)
+
+    def remove_channel(self, channel_id: str) -> None:
+        """Delete a channel: every call naming it answers ``channel_not_found``."""
+        with self._cond:
+            self._workspace.remove_channel(channel_id)
+
+    @property
+    def scopes(self) -> set[str]:
+        """The bot token's scopes (the live set: add or discard to change them)."""
+        return self._workspace.scopes
+
+    @scopes.setter
+    def scopes(self, value: set[str]) -> None:
+        with self._cond:
+            self._workspace.scopes = set(value)
+
+    def is_member(self, channel_id: str) -> bool:
+        """Whether the bot is in a declared channel (True for one never declared)."""
+        with self._cond:
+            channel = self._workspace.channels.get(channel_id)
+            return channel is None or channel.member
+
+    def posted(self, channel: str) -> list[SlackMessage]:
+        """The messages chat.postMessage posted in ``channel``, oldest first, as last edited."""
+        with self._cond:
+            return [m for m in self._workspace.messages if m.channel == channel]
+
+    @property
+    def uploads(self) -> dict[str, bytes]:
+        """The bytes POSTed to each file's upload URL, by file id."""
+        with self._cond:
+            return {f.id: f.data for f in self._workspace.files.values() if f.data}
+
+    @property
+    def files(self) -> list[UploadedFile]:
+        """Every file whose upload started, with its bytes and where it was shared."""
+        with self._cond:
+            return list(self._workspace.files.values())
 
     # --- what was received ------------------------------------------------------------
     @property
@@ -211,48 +320,39 @@ class FakeSlack:
     # --- request handling (called from the server's threads) --------------------------
     def handle_api(
         self, method: str, body: JsonDict, headers: dict[str, str]
-    ) -> tuple[int, JsonDict, dict[str, str]]:
-        """Record one Web API call and answer it (status, JSON body, extra headers)."""
+    ) -> tuple[int, JsonDict | str, dict[str, str]]:
+        """Record one Web API call and answer it (status, JSON body or page, extra headers)."""
         with self._cond:
             self._calls.append(SlackCall(method, body, headers))
             self._cond.notify_all()
-            fault = self._faults.get(method)
-            if fault is not None and fault.remaining > 0:
-                fault.remaining -= 1
-                return fault.status, fault.body, fault.headers
-            self._ts += 1
-            ts = f"{1_700_000_000 + self._ts}.{self._ts:06d}"
-        return 200, self._answer(method, body, ts), {}
+            answer = self._judge(method, body)
+            delay = self._delays.get(method)
+            if delay is None or delay.remaining <= 0:
+                return answer
+            delay.remaining -= 1
+            if delay.seconds == 0:
+                return NO_ANSWER, {}, {}
+            # Waiting on the condition releases the lock, and stop() cuts it short.
+            self._cond.wait_for(lambda: self._stopping, timeout=delay.seconds)
+        return answer
 
-    def _answer(self, method: str, body: JsonDict, ts: str) -> JsonDict:
-        channel = str(body.get("channel") or body.get("channel_id") or "C0FAKE")
-        if method == "auth.test":
-            return {
-                "ok": True,
-                "url": "https://botstats-test.slack.com/",
-                "team": "botstats test",
-                "user": "botstats",
-                "team_id": "T0TEST",
-                "user_id": "U0BOTSTATS",
-                "bot_id": "B0BOTSTATS",
-                "is_enterprise_install": False,
-            }
-        if method in ("chat.postMessage", "chat.update"):
-            message = {"text": body.get("text", ""), "ts": ts, "type": "message"}
-            return {"ok": True, "channel": channel, "ts": body.get("ts", ts), "message": message}
-        if method == "files.getUploadURLExternal":
-            file_id = f"F{ts.replace('.', '')[-10:]}"
-            return {"ok": True, "upload_url": f"{self.url}/upload/{file_id}", "file_id": file_id}
-        if method == "files.completeUploadExternal":
-            files = body.get("files", "[]")
-            listed = json.loads(files) if isinstance(files, str) else files
-            return {
-                "ok": True,
-                "files": [{"id": f.get("id"), "title": f.get("title")} for f in listed],
-            }
-        if method == "conversations.join":
-            return {"ok": True, "channel": {"id": channel}}
-        return {"ok": True}
+    def _judge(self, method: str, body: JsonDict) -> tuple[int, JsonDict | str, dict[str, str]]:
+        if self._down is not None:
+            return self._down, DOWN_PAGE, {}
+        fault = self._faults.get(method)
+        if fault is not None and fault.remaining > 0:
+            fault.remaining -= 1
+            return fault.status, fault.body, fault.headers
+        self._ts += 1
+        ts = f"{1_700_000_000 + self._ts}.{self._ts:06d}"
+        return 200, self._workspace.answer(method, body, ts, upload_base=f"{self.url}/upload"), {}
+
+    def handle_upload(self, file_id: str, data: bytes) -> int:
+        """Record the bytes POSTed to a file's upload URL; 404 for a URL never handed out."""
+        with self._cond:
+            known = self._workspace.receive(file_id, data)
+            self._cond.notify_all()
+        return 200 if known else 404
 
     def handle_response(self, response_id: str, body: JsonDict) -> int:
         """Record one POST to a response_url sink; the status to answer."""

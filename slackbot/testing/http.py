@@ -1,4 +1,9 @@
-"""HTTP plumbing of ``testing.FakeSlack``: a threaded server that hands requests to a backend."""
+"""HTTP plumbing of ``testing.FakeSlack``: a threaded server that hands requests to a backend.
+
+A Web API answer whose body is a ``str`` is sent as an HTML page (what a load balancer
+in front of Slack sends when it is down); status ``NO_ANSWER`` closes the connection
+without any reply (a connection lost after the request was sent).
+"""
 
 from __future__ import annotations
 
@@ -12,14 +17,21 @@ logger = logging.getLogger(__name__)
 
 JsonDict = dict[str, Any]
 
+#: The status that makes the server hang up instead of answering.
+NO_ANSWER = 0
+
 
 class Backend(Protocol):
     """What the server asks of the fake: answer Web API calls and response_url POSTs."""
 
     def handle_api(
         self, method: str, body: JsonDict, headers: dict[str, str]
-    ) -> tuple[int, JsonDict, dict[str, str]]:
-        """Status, JSON body and extra headers for one Web API call."""
+    ) -> tuple[int, JsonDict | str, dict[str, str]]:
+        """Status, JSON body (or an HTML page) and extra headers for one Web API call."""
+        ...
+
+    def handle_upload(self, file_id: str, data: bytes) -> int:
+        """The status for the bytes POSTed to one file's upload URL."""
         ...
 
     def handle_response(self, response_id: str, body: JsonDict) -> int:
@@ -52,12 +64,18 @@ class _Handler(BaseHTTPRequestHandler):
             status, body, extra = self.server.fake.handle_api(
                 path[5:], parse_body(raw, headers), headers
             )
-            self._send(status, json.dumps(body).encode(), "application/json", extra)
+            if status == NO_ANSWER:
+                self.close_connection = True
+            elif isinstance(body, str):
+                self._send(status, body.encode(), "text/html; charset=utf-8", extra)
+            else:
+                self._send(status, json.dumps(body).encode(), "application/json", extra)
         elif path.startswith("/respond/"):
             status = self.server.fake.handle_response(path[9:], parse_body(raw, headers))
             self._send(status, b"ok" if status < 400 else b"error", "text/plain")
         elif path.startswith("/upload/"):
-            self._send(200, f"OK - {len(raw)}".encode(), "text/plain")
+            status = self.server.fake.handle_upload(path[8:], raw)
+            self._send(status, f"OK - {len(raw)}".encode(), "text/plain")
         else:
             self._send(404, b"not found", "text/plain")
 
