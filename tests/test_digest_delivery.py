@@ -353,3 +353,69 @@ def test_cold_store_costs_one_analytics_call_per_bot_and_none_after_a_sync(
         assert sim.analytics_calls == 0
     finally:
         stack.close()
+
+
+def test_refused_image_block_posts_the_digest_without_it_once(
+    stack: DigestStack, slack: FakeSlack, clock: MovableClock
+) -> None:
+    """When Slack refuses the chart's image block, the digest goes out once without it."""
+    slack.fail("chat.postMessage", "invalid_blocks")
+    assert [d.outcome for d in stack.due.run(clock.now)] == ["sent"]
+    (body,) = posts(slack)
+    assert '"image"' not in words(body)
+    assert len(slack.calls_to("chat.postMessage")) == 2
+
+
+def test_many_bots_put_their_details_in_the_thread(
+    slack: FakeSlack, tmp_path: Path, clock: MovableClock
+) -> None:
+    """Eight bots: one ranking at the top, every bot's details in its thread, posted once."""
+    with Simulator(seed=9, bot_count=8, clock=clock, history_days=40) as many:
+        stack = build_stack(many, slack, tmp_path / "many.db", clock, charts=NoChart())
+        try:
+            stack.store.subscriptions.add(CHANNEL, "all", "weekly", now=LONG_AGO)
+            (done,) = stack.due.run(clock.now)
+            assert stack.due.run(clock.now + timedelta(minutes=1)) == []
+        finally:
+            stack.close()
+        names = [bot.name for bot in many.bots]
+    assert done.outcome == "sent"
+    (top,) = posts(slack)
+    thread = [c.body for c in slack.posted(CHANNEL) if c.body.get("thread_ts") == done.ts]
+    assert 1 <= len(thread) <= 10
+    assert "numbers are in the thread" in words(top)
+    details = "".join(words(body) for body in thread)
+    assert all(name in details for name in names)
+
+
+def test_a_thread_reply_that_fails_leaves_the_digest_sent_with_a_note(
+    slack: FakeSlack, tmp_path: Path, clock: MovableClock
+) -> None:
+    """A thread reply Slack refuses never re-posts the digest: the run is sent, with a note."""
+    slack.add_channel(CHANNEL)
+    with Simulator(seed=9, bot_count=8, clock=clock, history_days=40) as many:
+        stack = build_stack(many, slack, tmp_path / "thread.db", clock, charts=NoChart())
+        try:
+            stack.store.subscriptions.add(CHANNEL, "all", "weekly", now=LONG_AGO)
+            # The top message is posted first; the channel is archived before the thread.
+            poster = stack.due.delivery.poster  # type: ignore[union-attr]
+            post = poster.post
+
+            def post_then_archive(channel: str, message: Any, **kw: Any) -> Any:
+                posted = post(channel, message, **kw)
+                slack.add_channel(CHANNEL, archived=True)
+                return posted
+
+            poster.post = post_then_archive  # type: ignore[method-assign]
+            (done,) = stack.due.run(clock.now)
+            clock.now += timedelta(minutes=2)
+            assert stack.due.run(clock.now) == []
+            run = stack.store.runs.get(f"digest:{CHANNEL}:all:{WEEK}")
+        finally:
+            stack.close()
+    assert done.outcome == "sent"
+    assert run is not None
+    assert run.status == "sent"
+    assert run.error is not None
+    assert "thread stopped at message 1" in run.error
+    assert len(posts(slack)) == 1

@@ -241,3 +241,48 @@ def test_sent_run_can_never_be_claimed_again(store: Store) -> None:
     assert store.runs.get(KEY) == sent
     assert sent.message_ts == "1.2"
     assert store.runs.all(status="sent") == [sent]
+
+
+def test_an_owner_whose_stale_claim_was_taken_over_cannot_post(store: Store) -> None:
+    """The attempt number is the owner token: only the newest claimant may start posting."""
+    first = store.runs.claim_attempt(KEY, kind="digest", channel="C1", now=NOW)
+    later = NOW + timedelta(hours=1)
+    second = store.runs.claim_attempt(KEY, kind="digest", channel="C1", now=later)
+    assert (first, second) == (1, 2)
+    assert store.runs.mark_posting(KEY, attempt=1) is False
+    assert store.runs.mark_posting(KEY, attempt=2) is True
+
+
+def test_a_failed_run_is_retried_only_after_its_wait(store: Store) -> None:
+    """``retry_after`` keeps a failed run from being claimed again at once."""
+    store.runs.claim_attempt(KEY, kind="digest", channel="C1", now=NOW)
+    store.runs.mark_posting(KEY)
+    store.runs.finish(KEY, status="failed", error="http_5xx", now=NOW)
+    wait = timedelta(minutes=1)
+    soon = NOW + timedelta(seconds=30)
+    assert (
+        store.runs.claim_attempt(KEY, kind="digest", channel="C1", now=soon, retry_after=wait)
+        is None
+    )
+    late = NOW + timedelta(seconds=61)
+    assert (
+        store.runs.claim_attempt(KEY, kind="digest", channel="C1", now=late, retry_after=wait) == 2
+    )
+
+
+def test_a_failure_no_retry_can_mend_is_never_claimed_again(store: Store) -> None:
+    """``retryable=False`` (channel_not_found, is_archived...) keeps the run failed for good."""
+    store.runs.claim_attempt(KEY, kind="digest", channel="C1", now=NOW)
+    store.runs.mark_posting(KEY)
+    store.runs.finish(KEY, status="failed", error="is_archived", retryable=False, now=NOW)
+    assert not store.runs.claim(KEY, kind="digest", channel="C1", now=NOW + timedelta(days=1))
+
+
+def test_a_skipped_run_is_recorded_once_and_never_claimed(store: Store) -> None:
+    """``skip`` records a missed run once; it can never be claimed afterwards."""
+    assert store.runs.skip(KEY, kind="digest", channel="C1", reason="down", now=NOW)
+    assert not store.runs.skip(KEY, kind="digest", channel="C1", reason="down", now=NOW)
+    assert not store.runs.claim(KEY, kind="digest", channel="C1", now=NOW + timedelta(hours=1))
+    run = store.runs.get(KEY)
+    assert run is not None
+    assert run.status == "skipped"

@@ -144,3 +144,59 @@ def test_serve_on_a_port_in_use_says_so_in_one_sentence(tmp_path: Path) -> None:
     )
     assert result.stderr == expected
     assert result.stdout == ""
+
+
+@pytest.mark.slow
+def test_serve_posts_a_due_digest_once_then_stops_its_scheduler(tmp_path: Path) -> None:
+    """The scheduler in `serve` posts a due digest at start, once, and stops with the process."""
+    from datetime import UTC, datetime
+
+    from slackbot.store import Store
+
+    db = tmp_path / "digest.db"
+    with Store(db) as store:
+        store.subscriptions.add(
+            "C0SERVE001", "all", "daily", at="00:00", now=datetime(2026, 1, 1, tzinfo=UTC)
+        )
+    with Simulator(bot_count=2, history_days=30) as sim, FakeSlack() as slack:
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if k not in ENV}
+        env.update(
+            SLACK_BOT_TOKEN=BOT_TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=slack.api_url,
+            BOTPRESS_TOKEN="sim-token",
+            BOTPRESS_WORKSPACE_ID="sim-workspace",
+            BOTPRESS_API_URL=sim.url,
+            BOTSTATS_DB=str(db),
+        )
+        command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
+        process = subprocess.Popen(
+            [*command, "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_healthy(url, process)
+            assert httpx.get(f"{url}/healthz").json()["scheduler"] == "running"
+            slack.wait_for_calls("chat.postMessage", timeout=30)
+            time.sleep(0.5)  # a second post would come from the same tick, at once
+            process.send_signal(signal.SIGTERM)
+            _, stderr = process.communicate(timeout=30)
+        finally:
+            if process.poll() is None:
+                process.kill()
+                process.communicate()
+        tops = [c for c in slack.posted("C0SERVE001") if not c.body.get("thread_ts")]
+    assert process.returncode == 0, stderr
+    assert len(tops) == 1
+    assert "Daily digest" in tops[0].body["text"]
+    assert "scheduler stopped" in stderr
+    with Store(db) as store:
+        (run,) = [r for r in store.runs.all() if r.kind == "digest"]
+        assert run.status == "sent"
+        assert run.channel == "C0SERVE001"

@@ -550,3 +550,29 @@ def test_locked_database_says_how_long_it_waited_and_what_to_do(tmp_path: Path) 
     assert store.runs.get("k") is None  # the refused claim wrote nothing
     assert store.runs.claim("k", kind="digest", channel="C1", now=NOW)
     store.close()
+
+
+def test_default_subscription_follows_the_settings(store: Store) -> None:
+    """BOTSTATS_DIGEST_CHANNEL keeps one row: unchanged it keeps its date, changed it restarts."""
+    subs = store.subscriptions
+    subs.keep_config("C0DEF0001", "weekly", at="09:00", weekday=None, now=NOW)
+    later = NOW + timedelta(days=2)
+    subs.keep_config("C0DEF0001", "weekly", at="09:00", weekday=None, now=later)
+    (row,) = subs.all()
+    assert row.from_config
+    assert row.created_at == NOW
+    subs.keep_config("C0DEF0001", "daily", at="08:00", weekday=None, now=later)
+    (row,) = subs.all()
+    assert (row.cadence, row.at, row.created_at) == ("daily", "08:00", later)
+    subs.keep_config("C0OTHER01", "daily", at="08:00", weekday=None, now=later)
+    assert [s.channel for s in subs.all()] == ["C0OTHER01"]
+    subs.keep_config(None, "daily", at="08:00", weekday=None, now=later)
+    assert subs.all() == []
+
+
+def test_a_subscription_made_in_slack_wins_over_the_default(store: Store) -> None:
+    """A channel's own `subscribe all` is kept as it is when the default names that channel."""
+    store.subscriptions.add("C0DEF0001", "all", "daily", "U1", at="07:00", now=NOW)
+    store.subscriptions.keep_config("C0DEF0001", "weekly", at="09:00", weekday=None, now=NOW)
+    (row,) = store.subscriptions.all()
+    assert (row.cadence, row.at, row.from_config) == ("daily", "07:00", False)

@@ -27,14 +27,13 @@ from multiprocessing.context import BaseContext
 from types import TracebackType
 from typing import Protocol, TypeVar
 
-from slackbot.charts.drawing import render_png
 from slackbot.core.series import DailySeries
 
 log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
-#: What draws a chart: a module-level function, so that "spawn" can pickle it by name.
+#: What draws a chart: a module-level function, so that it can be pickled by name.
 Target = Callable[[DailySeries], bytes]
 
 #: Drawn once when a worker starts, so fonts and caches are loaded before a real chart.
@@ -63,8 +62,15 @@ def worker_context() -> BaseContext:
     # The fork server is one per process and starts clean (single-threaded, so forking it
     # is safe); with matplotlib imported there once, every worker starts warm. This list
     # is the process's only one, and is read only when the server first starts.
-    context.set_forkserver_preload([__name__])
+    context.set_forkserver_preload(["slackbot.charts.drawing", __name__])
     return context
+
+
+def draw_png(series: DailySeries) -> bytes:
+    """``drawing.render_png``, imported on first use: the serving process never loads matplotlib."""
+    from slackbot.charts.drawing import render_png
+
+    return render_png(series)
 
 
 def current_pid() -> int:
@@ -74,7 +80,7 @@ def current_pid() -> int:
 
 def warm_up() -> int:
     """Draw the sample chart (imports matplotlib, loads its fonts); return this pid."""
-    render_png(SAMPLE)
+    draw_png(SAMPLE)
     return os.getpid()
 
 
@@ -97,7 +103,7 @@ def nothing_to_draw(series: DailySeries) -> bool:
 class InlineRenderer:
     """Draws in the calling process (tests, the demo), with ChartWorker's error contract."""
 
-    def __init__(self, target: Target = render_png) -> None:
+    def __init__(self, target: Target = draw_png) -> None:
         self._target = target
 
     def render(self, series: DailySeries) -> bytes | None:
@@ -145,7 +151,7 @@ class ChartWorker:
     whose worker died. ``close()`` waits for the render in progress, if any.
     """
 
-    def __init__(self, target: Target = render_png) -> None:
+    def __init__(self, target: Target = draw_png) -> None:
         self._target = target
         self._context = worker_context()
         self._lock = threading.Lock()

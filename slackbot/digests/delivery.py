@@ -138,13 +138,10 @@ class DigestDelivery:
             self.store.runs.release(run.key, error=exc.user_message, now=now)
             return Delivered(run, "failed", error=str(exc))
         file_id = self._chart(digest, run)
-        messages = digest_messages(
-            digest, tz=self.tz, now=now, links=self.links, chart_file_id=file_id
-        )
         if not self.store.runs.mark_posting(run.key, attempt=attempt):
             log.warning("digest %s: another process took the run over; not posting", run.key)
             return Delivered(run, "taken")
-        return self._post(run, messages, now=now)
+        return self._post(run, digest, file_id, now=now)
 
     def _chart(self, digest: Digest, run: DigestRun) -> str | None:
         """Draw and upload the chart; None (and why, in the log) when either fails."""
@@ -165,12 +162,29 @@ class DigestDelivery:
             log.warning("digest %s goes out without its chart: upload failed: %s", run.key, exc)
             return None
 
-    def _post(self, run: DigestRun, messages: DigestMessages, *, now: datetime) -> Delivered:
+    def _messages(self, digest: Digest, now: datetime, file_id: str | None) -> DigestMessages:
+        return digest_messages(digest, tz=self.tz, now=now, links=self.links, chart_file_id=file_id)
+
+    def _post(
+        self, run: DigestRun, digest: Digest, file_id: str | None, *, now: datetime
+    ) -> Delivered:
         """Post the top message (the point of no return), then its thread."""
+        messages = self._messages(digest, now, file_id)
         try:
             posted = self.poster.post(run.channel, messages.top)
         except SlackDeliveryError as exc:
-            return self._refused(run, exc, now=now)
+            if file_id is None or exc.error != "invalid_blocks" or exc.maybe_posted:
+                return self._refused(run, exc, now=now)
+            # Slack may refuse an image block whose file it has not finished processing:
+            # the digest goes out without it (a refused post was not posted).
+            log.warning(
+                "digest %s: Slack refused the chart's image block; posting without", run.key
+            )
+            messages = self._messages(digest, now, None)
+            try:
+                posted = self.poster.post(run.channel, messages.top)
+            except SlackDeliveryError as again:
+                return self._refused(run, again, now=now)
         link = self.poster.permalink(run.channel, posted.ts)
         self.store.runs.record_message(run.key, message_ts=posted.ts, permalink=link)
         problems = self._thread(run, messages.thread, posted.ts)
