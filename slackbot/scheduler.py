@@ -32,7 +32,11 @@ def start_scheduler(
     """A started BackgroundScheduler running ``tick`` now and every ``interval`` seconds."""
     scheduler = BackgroundScheduler(
         timezone=tz,
-        job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": max(1, int(interval))},
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": max(1, int(interval)),
+        },
     )
     scheduler.add_job(
         tick,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -30,9 +30,7 @@ def sim() -> Iterator[Simulator]:
 
 
 @pytest.fixture
-def replies(
-    sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[Replies]:
+def replies(sim: Simulator, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Replies]:
     """Replies over one SQLite file and the simulator, times shown in Paris."""
     clear_env(monkeypatch)
     settings = load_settings(

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import logging
 import time
-from urllib.error import URLError
 from collections.abc import Callable
 from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt import App
 from slack_bolt.error import BoltError

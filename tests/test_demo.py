@@ -1,0 +1,60 @@
+"""`botstats demo`: the weekly digest step, its chart, and what the demo leaves behind."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from slack_harness import ENV
+
+from slackbot.cli import main
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.fixture
+def clean(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No botstats settings in the environment, and an empty working folder."""
+    for name in ENV:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def chart_path(out: str) -> Path:
+    """The chart path the demo printed."""
+    (path,) = re.findall(r"^  Chart: (\S+\.png) \(", out, re.M)
+    return Path(path)
+
+
+def test_demo_shows_the_weekly_digest_and_keeps_its_chart_beside_the_db(
+    clean: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With --db the digest's chart is a PNG written beside the database, and it says so."""
+    db = clean / "kept" / "demo.db"
+    db.parent.mkdir()
+    assert main(["demo", "--db", str(db)]) == 0
+    out = capsys.readouterr().out
+    assert "6. The weekly digest it would post now" in out
+    assert "Weekly digest · Mon" in out
+    assert "against the week before" in out  # "Biggest moves" or "No big moves" this week
+    assert "LLM spend in" in out
+    assert "Planted anomalies in these days:" in out
+    assert out.count("Open in Block Kit Builder: https://app.slack.com/block-kit-builder/#") >= 4
+    chart = chart_path(out)
+    assert chart.parent == db.parent
+    assert chart.read_bytes().startswith(PNG)
+    assert "(beside the database)" in out
+
+
+def test_demo_without_db_deletes_its_chart_and_says_so(
+    clean: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --db the chart lives in the demo's temporary folder, gone when the demo ends."""
+    assert main(["demo", "--seed", "3"]) == 0
+    out = capsys.readouterr().out
+    assert "Weekly digest" in out
+    assert "in the demo's temporary folder, deleted when the demo ends; --db PATH keeps it" in out
+    assert not chart_path(out).exists()
+    assert not list(clean.iterdir())
