@@ -56,6 +56,10 @@ def test_covered_period(cadence: str, local_day: date, first: date, last: date) 
     """A digest covers UTC day L-1, or the Monday-to-Sunday week ending on or before L-1."""
     period = covered_period(cadence, local_day)  # type: ignore[arg-type]
     assert (period.first, period.last) == (first, last)
+    # The label picks the reference (DESIGN §5): a day against the same weekday, a range
+    # against the stretch before it.
+    label = first.isoformat() if first == last else f"{first.isoformat()}..{last.isoformat()}"
+    assert period.label == label
     assert period.partial is False
 
 
@@ -121,10 +125,8 @@ def test_latest_due_is_the_newest_run_at_or_before_now() -> None:
     """On Wednesday the latest weekly run is Monday's; at 08:59 Monday it is the week before."""
     assert latest_due(WEEKLY, UTC_ZONE, utc(2026, 12, 2, 12)) == run_on(WEEKLY, MONDAY, UTC_ZONE)
     before = latest_due(WEEKLY, UTC_ZONE, utc(2026, 11, 30, 8, 59))
-    assert before is not None
     assert before.period.last == date(2026, 11, 22)
     exactly = latest_due(WEEKLY, UTC_ZONE, utc(2026, 11, 30, 9))
-    assert exactly is not None
     assert exactly.period.last == date(2026, 11, 29)
 
 
@@ -189,3 +191,12 @@ def test_last_settled_week_and_day() -> None:
     assert last_settled_week(utc(2026, 12, 3, 15)).first == date(2026, 11, 23)
     assert last_settled_day(utc(2026, 12, 1, 0, 30)).first == date(2026, 11, 29)
     assert last_settled_day(utc(2026, 12, 1, 1)).first == date(2026, 11, 30)
+
+
+def test_latest_due_in_a_zone_ahead_of_utc() -> None:
+    """In Tokyo, at 00:30 UTC on Monday (09:30 local), the newest due run is last week's."""
+    before = latest_due(WEEKLY, TOKYO, utc(2026, 11, 30, 0, 30))
+    assert before.period.last == date(2026, 11, 22)
+    after = latest_due(WEEKLY, TOKYO, utc(2026, 11, 30, 1))
+    assert after.period.last == date(2026, 11, 29)
+    assert after.fires_at == utc(2026, 11, 30, 0)

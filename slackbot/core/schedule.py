@@ -43,7 +43,10 @@ class Schedule:
     @classmethod
     def of(cls, cadence: Cadence, at: str | None = None, weekday: str | None = None) -> Schedule:
         """A schedule from stored text: ``at`` "HH:MM" (None: 09:00), ``weekday`` mon..sun."""
-        hour, minute = DEFAULT_AT if not at else (int(part) for part in at.split(":", 1))
+        hour, minute = DEFAULT_AT
+        if at:
+            hours, _, minutes = at.partition(":")
+            hour, minute = int(hours), int(minutes)
         day = WEEKDAYS.index(weekday) if weekday else 0
         return cls(cadence, hour, minute, day)
 
@@ -85,9 +88,18 @@ def local_moment(day: date, hour: int, minute: int, tz: ZoneInfo) -> datetime:
 
 def covered_period(cadence: Cadence, local_day: date) -> Period:
     """The settled UTC days a digest fired on ``local_day`` covers."""
+    return _day_before(local_day) if cadence == "daily" else _week_before(local_day)
+
+
+def _day_before(local_day: date) -> Period:
+    """UTC day L-1, labelled as a single day so it compares with the same weekday."""
     last = local_day - _ONE_DAY
-    if cadence == "daily":
-        return Period(last, last, last.isoformat())
+    return Period(last, last, last.isoformat())
+
+
+def _week_before(local_day: date) -> Period:
+    """The Monday-to-Sunday UTC week ending on or before L-1, labelled as a range."""
+    last = local_day - _ONE_DAY
     sunday = last - timedelta(days=(last.weekday() + 1) % 7)
     first = sunday - timedelta(days=6)
     return Period(first, sunday, f"{first.isoformat()}..{sunday.isoformat()}")
@@ -113,10 +125,14 @@ def _runs_around(schedule: Schedule, tz: ZoneInfo, now: datetime) -> list[DueRun
     return [run_on(schedule, day, tz) for day in days if schedule.fires_on(day)]
 
 
-def latest_due(schedule: Schedule, tz: ZoneInfo, now: datetime) -> DueRun | None:
-    """The newest run whose effective due time is at or before ``now``."""
+def latest_due(schedule: Schedule, tz: ZoneInfo, now: datetime) -> DueRun:
+    """The newest run whose effective due time is at or before ``now``.
+
+    There always is one: every schedule fires at least weekly, and the search looks nine
+    days back.
+    """
     due = [run for run in _runs_around(schedule, tz, now) if run.due_at <= now]
-    return max(due, key=lambda run: run.due_at, default=None)
+    return max(due, key=lambda run: run.due_at)
 
 
 def next_due(schedule: Schedule, tz: ZoneInfo, now: datetime) -> DueRun:
@@ -153,16 +169,16 @@ def run_key(kind: str, channel: str, target: str, period: Period) -> str:
 def last_settled_week(now: datetime) -> Period:
     """The newest UTC week (Monday to Sunday) whose last day is settled at ``now``."""
     utc = now.astimezone(UTC)
-    period = covered_period("weekly", utc.date())
+    period = _week_before(utc.date())
     if settled_at(period) > utc:
-        period = covered_period("weekly", period.first)
+        period = _week_before(period.first)
     return period
 
 
 def last_settled_day(now: datetime) -> Period:
     """The newest UTC day that is settled at ``now``."""
     utc = now.astimezone(UTC)
-    period = covered_period("daily", utc.date())
+    period = _day_before(utc.date())
     if settled_at(period) > utc:
-        period = covered_period("daily", period.first)
+        period = _day_before(period.first)
     return period

@@ -57,8 +57,6 @@ class DueDigests:
 
     def _due(self, subscription: Subscription, now: datetime) -> DigestRun | None:
         due = latest_due(schedule_of(subscription), self.tz, now)
-        if due is None:
-            return None
         decision = decide(due, now=now, since=subscription.created_at)
         if decision == "wait":
             return None
