@@ -120,6 +120,42 @@ def cmd_digest(args: argparse.Namespace, console: Console) -> int:
     )
 
 
+def cmd_check(args: argparse.Namespace, console: Console) -> int:
+    """``botstats check [--dry-run] [--json]``: the anomaly check now."""
+    from slackbot.console.alerts import show_check
+    from slackbot.runtime import build_alert_check
+    from slackbot.slack.app import build_web_client
+    from slackbot.slack.poster import SlackPoster
+
+    settings = load_settings(*BOTPRESS)
+    poster = None
+    if not args.dry_run:
+        settings.require("SLACK_BOT_TOKEN")
+        poster = SlackPoster(build_web_client(settings))
+    service = build_service(settings)
+    now = service.clock()
+    result, posted = build_alert_check(settings, service, poster).run(now, post=not args.dry_run)
+    show_check(console, result, posted, now=now, as_json=args.json, dry_run=args.dry_run)
+    failed = [p for p in posted if p.outcome in ("failed", "stuck")]
+    return 1 if failed else 0
+
+
+def cmd_backtest(args: argparse.Namespace, console: Console) -> int:
+    """``botstats backtest [--days N] [--bot B] [--json]``: what the alerts would have sent."""
+    from slackbot.alerts.backtest import backtest
+    from slackbot.console.alerts import show_backtest
+
+    settings = load_settings(*BOTPRESS)
+    service = build_service(settings)
+    bots = [service.resolve_bot(args.bot)] if args.bot else service.bots()
+    today = service.clock().date()
+    results = backtest(
+        service.store, bots, days=args.days, today=today, thresholds=settings.thresholds
+    )
+    show_backtest(console, results, as_json=args.json)
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     """``botstats demo``: the whole product against the built-in simulator."""
     from slackbot.demo import run_demo
@@ -190,6 +226,17 @@ def build_parser() -> argparse.ArgumentParser:
     digest.add_argument("--channel", type=_channel, metavar="C", help="channel ID to post to")
     digest.add_argument("--bot", metavar="BOT", help="only this bot (default: all)")
     digest.set_defaults(handler=cmd_digest)
+
+    check = sub.add_parser("check", help="run the anomaly check now")
+    check.add_argument("--dry-run", action="store_true", help="post and save nothing")
+    check.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    check.set_defaults(handler=cmd_check)
+
+    back = sub.add_parser("backtest", help="replay the alert engine over stored history")
+    back.add_argument("--days", type=_days, default=90, help="days to replay (default 90)")
+    back.add_argument("--bot", metavar="BOT", help="only this bot")
+    back.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    back.set_defaults(handler=cmd_backtest)
 
     serve = sub.add_parser("serve", help="run the Slack app (Socket Mode with SLACK_APP_TOKEN)")
     serve.add_argument("--host", default="0.0.0.0", help="interface to listen on (default 0.0.0.0)")

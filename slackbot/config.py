@@ -18,6 +18,7 @@ from dotenv import dotenv_values
 from pydantic import SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from slackbot.core.anomalies import Sensitivity, Thresholds
 from slackbot.errors import ConfigError, SettingProblem
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -89,6 +90,9 @@ class Settings(BaseSettings):
     botstats_digest_schedule: str = "mon 09:00"
     botstats_admins: str | None = None
     botstats_monthly_budget_usd: float | None = None
+    botstats_alert_sensitivity: str = "normal"
+    botstats_cost_floor_usd: float = 1.00
+    botstats_alert_mention: str | None = None
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -147,6 +151,32 @@ class Settings(BaseSettings):
             raise ValueError(f"{v!r} is not a budget in US dollars (a positive number, e.g. 500)")
         return v
 
+    @field_validator("botstats_alert_sensitivity")
+    @classmethod
+    def _sensitivity(cls, v: str) -> str:
+        if v.strip().lower() not in ("low", "normal", "high"):
+            raise ValueError(f"{v!r} is not a sensitivity: use low, normal or high")
+        return v.strip().lower()
+
+    @field_validator("botstats_cost_floor_usd")
+    @classmethod
+    def _cost_floor(cls, v: float) -> float:
+        if not (0 <= v < 1e6):
+            raise ValueError(f"{v!r} is not a daily cost in US dollars (e.g. 1.00)")
+        return v
+
+    @field_validator("botstats_alert_mention")
+    @classmethod
+    def _mention(cls, v: str | None) -> str | None:
+        if v is not None and not re.fullmatch(
+            r"<!(here|channel|subteam\^[A-Z0-9]+)>|<@[UW][A-Z0-9]+>", v
+        ):
+            raise ValueError(
+                f"{v!r} is not a Slack mention: use <!here>, <!channel>, <!subteam^S0123ABC> "
+                "or <@U0123ABC>"
+            )
+        return v
+
     @field_validator("botstats_admins")
     @classmethod
     def _admins(cls, v: str | None) -> str | None:
@@ -164,6 +194,16 @@ class Settings(BaseSettings):
     def digest_schedule(self) -> DigestSchedule:
         """The parsed default digest schedule."""
         return parse_schedule(self.botstats_digest_schedule)
+
+    @property
+    def thresholds(self) -> Thresholds:
+        """The alert thresholds for BOTSTATS_ALERT_SENSITIVITY and BOTSTATS_COST_FLOOR_USD."""
+        level: Sensitivity = (
+            "low"
+            if self.botstats_alert_sensitivity == "low"
+            else ("high" if self.botstats_alert_sensitivity == "high" else "normal")
+        )
+        return Thresholds.for_sensitivity(level, self.botstats_cost_floor_usd)
 
     @property
     def bot_aliases(self) -> tuple[tuple[str, str], ...]:

@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, TypeAlias
 
+from slackbot.alerts.views import digest_alert_source, open_alerts
 from slackbot.config import Settings
+from slackbot.core.blocks.alerts import alerts_status_message
 from slackbot.core.blocks.digest import digest_messages, preview_message
 from slackbot.core.blocks.kit import (
     Dashboard,
@@ -27,7 +29,6 @@ from slackbot.core.blocks.kit import (
     section,
 )
 from slackbot.core.blocks.listings import (
-    alerts_status_message,
     bots_message,
     error_message,
     help_message,
@@ -311,7 +312,11 @@ class Replies:
     def _digest(self, target: str | None, now: datetime) -> Message:
         """``/botstats digest``: this week's digest, shown only to the one who asked."""
         bot_id = ALL if target in (None, ALL) else self._bot(target).id
-        builder = DigestBuilder(self.service, budget=self.settings.botstats_monthly_budget_usd)
+        builder = DigestBuilder(
+            self.service,
+            budget=self.settings.botstats_monthly_budget_usd,
+            open_alerts=digest_alert_source(self.service.store, self.service.clock),
+        )
         digest = builder.build(bot_id, "weekly", last_settled_week(now), now=now)
         messages = digest_messages(digest, tz=self.tz, now=now, links=self.links)
         return preview_message(messages)
@@ -319,15 +324,28 @@ class Replies:
     def _alerts(self, command: Alerts, channel: str, user_id: str, now: datetime) -> Message:
         if command.action != "status":
             enabled = command.action == "on"
-            self.service.set_alerts(channel, enabled, user_id, now=now)
-            text = f"Anomaly alerts are now *{command.action}* in {channel_link(channel)}."
+            target, shown = self._target(command.target or ALL)
+            self.service.set_alerts(channel, enabled, user_id, target=target, now=now)
+            text = (
+                f"Anomaly alerts of {shown} are now *{command.action}* in {channel_link(channel)}."
+            )
             hints = [PRIVATE_HINT] if enabled else []
             return build(
                 text, [section(f":white_check_mark: {text}"), context(*hints, _ADMIN_HINT)]
             )
         routes = self.service.alert_routes(self.settings.botstats_alert_channel)
         channels = sorted(channel for channel, on in routes.items() if on)
-        return alerts_status_message(channel, routes.get(channel, False), channels)
+        bots = {bot.id: bot for bot in self.service.known_bots()}
+        views = open_alerts(self.service.store, bots, now=now)
+        return alerts_status_message(
+            channel,
+            views,
+            routed=routes.get(channel, False),
+            channels=channels,
+            tz=self.tz,
+            now=now,
+            links=self.links,
+        )
 
 
 _ADMIN_HINT = "`/botstats subscriptions` and `/botstats alerts status` show the current setup."

@@ -4,6 +4,10 @@ from __future__ import annotations
 
 import httpx
 
+from slackbot.alerts.check import AlertCheck
+from slackbot.alerts.delivery import AlertDelivery
+from slackbot.alerts.engine import AlertEngine
+from slackbot.alerts.views import digest_alert_source
 from slackbot.botpress.client import BotpressClient
 from slackbot.charts.worker import ChartRenderer
 from slackbot.config import Settings
@@ -47,7 +51,11 @@ def build_digests(
     charts: ChartRenderer | None = None,
 ) -> DueDigests:
     """Digests for the subscriptions in the store, posted through ``poster`` (None: never)."""
-    builder = DigestBuilder(service, budget=settings.botstats_monthly_budget_usd)
+    builder = DigestBuilder(
+        service,
+        budget=settings.botstats_monthly_budget_usd,
+        open_alerts=digest_alert_source(service.store, service.clock),
+    )
     delivery = None
     if poster is not None:
         delivery = DigestDelivery(
@@ -83,4 +91,24 @@ def build_tick(
     """The scheduler's tick over the configured subscriptions and bots."""
     keep_default_subscription(settings, service)
     digests = build_digests(settings, service, poster, charts=charts)
-    return Tick(service, digests, clock=service.clock)
+    tick = Tick(service, digests, clock=service.clock)
+    tick.add_hook("alerts", build_alert_check(settings, service, poster).hourly)
+    return tick
+
+
+def build_alert_check(settings: Settings, service: Service, poster: Poster | None) -> AlertCheck:
+    """The anomaly check over the tracked bots, posting through ``poster`` (None: never)."""
+    engine = AlertEngine(
+        service, thresholds=settings.thresholds, budget=settings.botstats_monthly_budget_usd
+    )
+    delivery = None
+    if poster is not None:
+        delivery = AlertDelivery(
+            service.store,
+            poster,
+            tz=settings.timezone,
+            links=dashboard(settings),
+            mention=settings.botstats_alert_mention,
+            default_channel=settings.botstats_alert_channel,
+        )
+    return AlertCheck(engine, delivery)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
@@ -134,6 +134,39 @@ class Service:
         note = refused_note(refused, "these numbers are", as_of, self.tz)
         return replace(summary, notes=(*summary.notes, note))
 
+    def summary_from(
+        self,
+        bot: Bot,
+        period: Period,
+        days: Mapping[date, Metrics],
+        *,
+        now: datetime | None = None,
+    ) -> Summary:
+        """``summary`` from the bot's stored days the caller already holds, without reading
+        them again (the digest brings every bot's window up to date, then summarizes it).
+
+        ``days`` must hold the bot's stored days with data from the reference period's
+        first day to the end of ``period`` (more is ignored), as ``ensure_days`` or
+        ``store.days.load`` return them. A period that reaches today needs today's partial
+        bucket, fetched live: that is ``summary``'s job, so it is handed to it.
+        """
+        now = now or self.clock()
+        today = now.astimezone(UTC).date()
+        if period.partial or period.last >= today:
+            return self.summary(bot, period, now=now)
+        first = min(reference_period(period, today).first, period.first)
+        window = {d: m for d, m in days.items() if first <= d <= period.last}
+        # As ``summary``: the days are stored ones (a closed period is never live), and a
+        # refused token behind the stored bot list is said, as ``_days`` decides it.
+        refused = self.last_auth_failure if self.client.health == "unauthorized" else None
+        as_of = self.store.days.last_fetched_at(bot.id)
+        first_day = self.store.days.first_day(bot.id)
+        summary = summarize(bot, period, window, as_of=as_of, first_data_day=first_day)
+        if refused is None:
+            return summary
+        note = refused_note(refused, "these numbers are", as_of, self.tz)
+        return replace(summary, notes=(*summary.notes, note))
+
     def _days(
         self, bot: Bot, period: Period, first: date, today: date
     ) -> tuple[dict[date, Metrics], BotpressAuthError | None]:
@@ -193,9 +226,17 @@ class Service:
         """Every digest subscription (or one channel's)."""
         return self.store.subscriptions.all(channel)
 
-    def set_alerts(self, channel: str, enabled: bool, user: str | None, *, now: datetime) -> None:
-        """Turn anomaly alerts in ``channel`` on or off."""
-        self.store.alerts.set_route(channel, enabled, user, now=now)
+    def set_alerts(
+        self,
+        channel: str,
+        enabled: bool,
+        user: str | None,
+        *,
+        target: str = "all",
+        now: datetime,
+    ) -> None:
+        """Turn anomaly alerts in ``channel`` on or off, for one bot or ``all``."""
+        self.store.alerts.set_route(channel, enabled, user, target=target, now=now)
 
     def alert_routes(self, default_channel: str | None) -> dict[str, bool]:
         """Each channel's alerts on/off choice; ``default_channel`` is on unless turned off."""

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from slack_sdk.models.blocks import Block
 
+from slackbot.core.blocks import alerts as alert_blocks
 from slackbot.core.blocks import kit as bk
 from slackbot.core.blocks import listings
 from slackbot.core.blocks.kit import Message, message_chars
@@ -325,8 +326,18 @@ def test_small_messages_are_valid() -> None:
             tz=PARIS,
             now=NOW,
         ),
-        listings.alerts_status_message("C123ABC", True, ["C123ABC", "C999XYZ"]),
-        listings.alerts_status_message("C123ABC", False, []),
+        alert_blocks.alerts_status_message(
+            "C123ABC",
+            [],
+            routed=True,
+            channels=["C123ABC", "C999XYZ"],
+            tz=PARIS,
+            now=NOW,
+            links=None,
+        ),
+        alert_blocks.alerts_status_message(
+            "C123ABC", [], routed=False, channels=[], tz=PARIS, now=NOW, links=None
+        ),
         listings.error_message("`<!channel>` matches no tracked bot."),
         listings.ok_message("Subscribed <#C123ABC> to the weekly digest."),
     ]

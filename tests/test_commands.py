@@ -180,7 +180,7 @@ def test_subscriptions_and_alerts(text: str, expected: Command) -> None:
         ("alerts enable", "`enable` is not an alerts action", "alerts"),
         ("alerts <!channel>", "is not an alerts action", "alerts"),
         ("alerts on #ops", "pick the channel", "alerts"),
-        ("alerts on weekly", "`weekly` is not a channel", "alerts"),
+        ("alerts status weekly", "`weekly` is not a channel", "alerts"),
         ("alerts on <#C123ABC> more", "Too many arguments", "alerts"),
         ("bots extra", "takes no arguments", "bots"),
         ("subscriptions <!here>", "takes no arguments", "subscriptions"),
@@ -542,3 +542,29 @@ def parse_or_error(text: str) -> Command | UsageError:
         return parse(text)
     except UsageError as error:
         return error
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("alerts on", Alerts("on")),
+        ("alerts on all", Alerts("on")),
+        ("alerts off support", Alerts("off", target="support")),
+        (
+            "alerts on Sales Concierge <#C0123ABCD|ops>",
+            Alerts("on", "C0123ABCD", "Sales Concierge"),
+        ),
+        ('alerts on "all" <#C0123ABCD|ops>', Alerts("on", "C0123ABCD")),
+        ("alerts on <#C0123ABCD|ops>", Alerts("on", "C0123ABCD")),
+        ("alerts status <#C0123ABCD|ops>", Alerts("status", "C0123ABCD")),
+    ],
+)
+def test_alerts_route_one_bot_or_all(text: str, expected: Alerts) -> None:
+    """`alerts on|off [BOT|all] [#channel]` names the bot (several words allowed) and channel."""
+    assert parse_command(text, now=NOW) == expected
+
+
+def test_alerts_with_two_channels_is_refused() -> None:
+    """A second channel after the bot is one argument too many, named in the error."""
+    with pytest.raises(UsageError, match="one too many"):
+        parse_command("alerts on support <#C0123ABCD|a> <#C0123ABCE|b>", now=NOW)

@@ -21,7 +21,7 @@ import pytest
 from slackbot.core.models import Bot, Metrics
 from slackbot.errors import RunStateError, StoreError
 from slackbot.store import Store
-from slackbot.store.alerts import AlertState, Baseline
+from slackbot.store.alerts import AlertMessage, Baseline, Route, StoredAlert
 from slackbot.store.days import contiguous_ranges
 from slackbot.store.schema import MIGRATIONS, STEPS, migrate
 
@@ -106,7 +106,9 @@ def test_schema_has_every_table_wal_and_foreign_keys(store: Store) -> None:
             "daily_metrics",
             "coverage",
             "baselines",
-            "alert_state",
+            "alert_records",
+            "alert_messages",
+            "jobs",
             "runs",
             "subscriptions",
             "alert_routes",
@@ -115,7 +117,8 @@ def test_schema_has_every_table_wal_and_foreign_keys(store: Store) -> None:
         assert db.journal_mode == "wal"
         assert db.execute("PRAGMA foreign_keys").fetchone() == (1,)
         assert db.table("daily_metrics").pks == ["bot_id", "day"]
-        assert db.table("alert_state").pks == ["bot_id", "metric", "direction"]
+        assert db.table("alert_records").pks == ["alert_id"]
+        assert db.table("alert_routes").pks == ["channel", "target"]
         assert db.table("baselines").pks == ["bot_id", "metric", "day"]
         assert db.table("subscriptions").pks == ["channel", "target"]
 
@@ -323,19 +326,33 @@ def test_alert_routes(store: Store) -> None:
     assert store.alerts.enabled("C1")
 
 
-def test_baselines_and_alert_states_round_trip(store: Store) -> None:
-    """Baselines and alert states load back equal to what was saved."""
+def test_baselines_and_alert_records_round_trip(store: Store) -> None:
+    """Baselines, alert records and their messages load back equal to what was saved."""
     baselines = [
         Baseline("b1", "cost", day(n), 1.5, 0.5, None, "weekday-median", 35, NOW) for n in (0, 1)
     ]
     store.alerts.save_baselines(baselines)
     assert store.alerts.baselines("b1", day(0), day(1)) == baselines
     assert store.alerts.baselines("b1", day(1), day(1), metric="sessions") == []
-    state = AlertState("b1", "cost", "up", "firing", since=NOW, last_value=9.5, message_ts="1.1")
-    store.alerts.save_states([state])
-    store.alerts.save_states([dataclasses.replace(state, acknowledged_by="U1")])
-    assert store.alerts.states() == [dataclasses.replace(state, acknowledged_by="U1")]
-    assert store.alerts.states("b2") == []
+    alert = StoredAlert("b1:cost:up", "b1", "cost", "up", "firing", day(0), {"score": 2.5})
+    budget = StoredAlert("budget:pace", None, "budget", "up", "firing", day(0), {"stage": "pace"})
+    store.alerts.save_records([alert, budget])
+    store.alerts.save_record(dataclasses.replace(alert, status="resolved"))
+    assert store.alerts.record("b1:cost:up") == dataclasses.replace(alert, status="resolved")
+    assert [a.alert_id for a in store.alerts.records(status="firing")] == ["budget:pace"]
+    store.alerts.save_message(AlertMessage("b1:cost:up", "C1", "1.1", None, "alert:C1:b1:d"))
+    assert store.alerts.message_at("C1", "1.1") == ["b1:cost:up"]
+    assert store.alerts.delete_record("b1:cost:up")
+    assert store.alerts.record("b1:cost:up") is None
+    assert store.alerts.messages("b1:cost:up") == []
+
+
+def test_alert_routes_per_bot(store: Store) -> None:
+    """A channel can take one bot's alerts apart from the all-bots choice."""
+    store.alerts.set_route("C1", True, "U1", target="b1", now=NOW)
+    store.alerts.set_route("C1", False, "U1", now=NOW)
+    assert store.alerts.route_table() == [Route("C1", "all", False), Route("C1", "b1", True)]
+    assert store.alerts.routes() == {"C1": False}
 
 
 # --- threads -----------------------------------------------------------------------------

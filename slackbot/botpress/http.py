@@ -23,7 +23,11 @@ from slackbot import __version__
 from slackbot.clock import system_clock
 
 USER_AGENT = f"botstats/{__version__} (+https://github.com/botstats)"
-LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=10, keepalive_expiry=30.0)
+# A digest runs DigestBuilder's 16 (DEFAULT_WORKERS) analytics calls at once. With fewer
+# idle connections kept than requests in flight, httpx closes the extra ones after every
+# round and the next round pays new TCP + TLS handshakes to Botpress; so keep as many idle
+# connections as may be open (20, at least the digest's worker count).
+LIMITS = httpx.Limits(max_connections=20, max_keepalive_connections=20, keepalive_expiry=30.0)
 CONNECT_TIMEOUT = 5.0
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 # Worth another try; UnsupportedProtocol, LocalProtocolError, ProxyError... are configuration.

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from slackbot.alerts.views import digest_alert_source
 from slackbot.charts.worker import ChartWorker, InlineRenderer
 from slackbot.config import Settings
 from slackbot.console.render import render_message
@@ -34,7 +35,11 @@ MANUAL_KIND = "manual-digest"
 def build_now(settings: Settings, service: Service, target: str) -> tuple[Digest, DigestMessages]:
     """The digest of the last settled week, as data and as Slack messages."""
     now = service.clock()
-    builder = DigestBuilder(service, budget=settings.botstats_monthly_budget_usd)
+    builder = DigestBuilder(
+        service,
+        budget=settings.botstats_monthly_budget_usd,
+        open_alerts=digest_alert_source(service.store, service.clock),
+    )
     digest = builder.build(target, "weekly", last_settled_week(now), now=now)
     messages = digest_messages(digest, tz=settings.timezone, now=now, links=dashboard(settings))
     return digest, messages
@@ -91,7 +96,11 @@ def post_digest(
 ) -> int:
     """Post the digest of the last settled week to ``channel`` now; 0 when it was posted."""
     now = service.clock()
-    builder = DigestBuilder(service, budget=settings.botstats_monthly_budget_usd)
+    builder = DigestBuilder(
+        service,
+        budget=settings.botstats_monthly_budget_usd,
+        open_alerts=digest_alert_source(service.store, service.clock),
+    )
     watched = WatchedPoster(poster)
     with ChartWorker() as charts:
         delivery = DigestDelivery(
@@ -153,6 +162,10 @@ class WatchedPoster:
             channel=channel,
             thread_ts=thread_ts,
         )
+
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        """``chat.update`` through the poster (digests never update; kept for the protocol)."""
+        self.poster.update(channel, ts, message)
 
     def permalink(self, channel: str, ts: str) -> str | None:
         """The wrapped poster's permalink."""

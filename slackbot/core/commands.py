@@ -124,10 +124,14 @@ class Subscriptions:
 
 @dataclass(frozen=True)
 class Alerts:
-    """``/botstats alerts on|off|status [#channel]``; channel None = here."""
+    """``/botstats alerts on|off [BOT|all] [#channel]`` or ``alerts status [#channel]``.
+
+    ``channel`` None = here; ``target`` None = all bots (only ``on``/``off`` take one).
+    """
 
     action: AlertAction = "status"
     channel: str | None = None
+    target: str | None = None
 
 
 Command: TypeAlias = (
@@ -158,7 +162,7 @@ USAGE: dict[str, str] = {
     "subscribe": "/botstats subscribe BOT|all [daily|weekly] [at HH:MM] [#channel]",
     "unsubscribe": "/botstats unsubscribe BOT|all [#channel]",
     "subscriptions": "/botstats subscriptions",
-    "alerts": "/botstats alerts on|off|status [#channel]",
+    "alerts": "/botstats alerts on|off [BOT|all] [#channel] · /botstats alerts status [#channel]",
 }
 SUBCOMMANDS = (
     "help",
@@ -533,7 +537,6 @@ def _ends_target(token: Token) -> bool:
 def _alerts(rest: Sequence[Token], now: datetime) -> Command:
     if not rest:
         return Alerts("status")
-    _too_many(rest, 2, "alerts")
     word = rest[0].word
     if rest[0].kind != "word" or word not in _ACTIONS:
         raise UsageError(
@@ -542,10 +545,20 @@ def _alerts(rest: Sequence[Token], now: datetime) -> Command:
             usage("alerts"),
         )
     action: AlertAction = "on" if word == "on" else "off" if word == "off" else "status"
-    channel = _channel(rest[1], "alerts") if len(rest) > 1 else None
-    if len(rest) > 1 and channel is None:
-        raise UsageError(f"{code(rest[1].raw)} is not a channel.", usage("alerts"))
-    return Alerts(action, channel)
+    after: Sequence[Token] = rest[1:]
+    target: str | None = None
+    if action != "status" and after and not _is_channelish(after[0]):
+        target, after = _name(after, lambda t: t.channel_id is not None, "alerts")
+    if len(after) > 1:
+        raise UsageError(
+            f"Too many arguments for `alerts`: {code(after[1].raw)} is one too many.",
+            usage("alerts"),
+        )
+    channel = _channel(after[0], "alerts") if after else None
+    if after and channel is None:
+        what = "a channel" if action == "status" else "a channel (name the bot first)"
+        raise UsageError(f"{code(after[0].raw)} is not {what}.", usage("alerts"))
+    return Alerts(action, channel, None if target == ALL else target)
 
 
 _HANDLERS: dict[str, Callable[[Sequence[Token], datetime], Command]] = {

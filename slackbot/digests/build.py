@@ -91,31 +91,39 @@ class DigestBuilder:
     def _bot(self, bot: Bot, period: Period, first: date, today: date, now: datetime) -> _BotData:
         """One bot's summary and stored days; unavailable (with why) when Botpress fails."""
         try:
-            self._refresh(bot, first, today, now)
-            summary = self.service.summary(bot, period, now=now)
-            days = self.service.store.days.load(bot.id, first, today - timedelta(days=1))
+            days = self._refresh(bot, first, today, now)
+            # The days are read once: the summary is made from them, not loaded again.
+            summary = self.service.summary_from(bot, period, days, now=now)
         except BotstatsError as exc:
             log.warning("digest: bot %s is unavailable: %s", bot.id, exc)
             return _BotData(BotDigest(bot, None, unavailable(exc)), {})
         return _BotData(BotDigest(bot, summary), days)
 
-    def _refresh(self, bot: Bot, first: date, today: date, now: datetime) -> None:
-        """Store every closed day of the window, and re-fetch days stored before they settled."""
+    def _refresh(self, bot: Bot, first: date, today: date, now: datetime) -> dict[date, Metrics]:
+        """Store every closed day of the window, and re-fetch days stored before they settled.
+
+        Returns the bot's stored days with data in the window, as ``store.days.load`` would.
+        """
         store, client, clock = self.service.store, self.service.client, self.service.clock
         last = today - timedelta(days=1)
-        ensure_days(client, store, bot.id, first, last, today=today, clock=clock)
+        days = ensure_days(client, store, bot.id, first, last, today=today, clock=clock)
         recent = last - timedelta(days=REFETCH_DAYS - 1)
         fetched = store.days.fetched(bot.id, recent, last)
         stale = [d for d, at in fetched.items() if at < min(now, _settled(d))]
         if not stale:
-            return
+            return days
         # Stored before they settled: fetch the tail again in one call, as the hourly sync does.
+        tail = min(stale)
         try:
-            days = fetch_days(client, bot.id, min(stale), last)
+            again = fetch_days(client, bot.id, tail, last)
         except BotstatsError as exc:
             log.info("digest: keeping the stored days of bot %s: %s", bot.id, exc)
-            return
-        store.days.save(bot.id, min(stale), last, days, fetched_at=clock())
+            return days
+        store.days.save(bot.id, tail, last, again, fetched_at=clock())
+        # The tail as stored (a day gone from Botpress is gone here too), read back so it is
+        # exactly what a load of the window returns: a few days, only when some were stale.
+        kept = {d: m for d, m in days.items() if d < tail}
+        return {**kept, **store.days.load(bot.id, tail, last)}
 
 
 def _settled(day: date) -> datetime:

@@ -63,6 +63,9 @@ class Poster(Protocol):
     ) -> str:
         """Upload an image (``files_upload_v2``); its file id. Raises SlackDeliveryError."""
 
+    def update(self, channel: str, ts: str, message: Message) -> None:
+        """``chat.update`` a posted message; raises SlackDeliveryError."""
+
     def permalink(self, channel: str, ts: str) -> str | None:
         """A link to a posted message, or None."""
 

@@ -23,12 +23,14 @@ from slack_sdk.http_retry.response import HttpResponse
 from slack_sdk.http_retry.state import RetryState
 from slack_sdk.web import WebClient
 
+from slackbot.alerts.actions import AlertActions
 from slackbot.config import Settings
 from slackbot.errors import ConfigError, SettingProblem
-from slackbot.replies import Replies
+from slackbot.replies import Replies, dashboard
 from slackbot.service import Service
 from slackbot.slack.context import DEFAULT_MAX_PENDING, DEFAULT_WORKERS, Runner, SlackDeps
-from slackbot.slack.listeners import actions, commands, events
+from slackbot.slack.listeners import actions, alerts, commands, events
+from slackbot.slack.poster import SlackPoster
 from slackbot.slack.telemetry import Telemetry
 
 log = logging.getLogger(__name__)
@@ -179,9 +181,18 @@ def build_app(
         ),
         sleep=sleep,
         respond_retry_delay=respond_retry_delay,
+        alert_actions=AlertActions(
+            service,
+            SlackPoster(client),
+            tz=settings.timezone,
+            links=dashboard(settings),
+            admins=settings.admins,
+            mention=settings.botstats_alert_mention,
+        ),
     )
     commands.register(app, deps)
     events.register(app, deps)
+    alerts.register(app, deps)
     # Last: its catch-all action listener must not shadow specific ones.
     actions.register(app, deps)
     return app

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
+from slackbot.alerts.actions import AlertActions
 from slackbot.config import Settings
 from slackbot.replies import Replies
 from slackbot.service import Service
@@ -97,3 +98,5 @@ class SlackDeps:
     sleep: Callable[[float], None] = time.sleep
     #: Pause before the one retry of a reply that Slack answered with 5xx or never received.
     respond_retry_delay: float = 0.5
+    #: What the alert buttons do (None only in tests that wire no alerts).
+    alert_actions: AlertActions | None = None

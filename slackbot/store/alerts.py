@@ -1,7 +1,8 @@
-"""Alert routing, stored baselines (why an alert fired), alert state per bot and metric."""
+"""Alert routing, stored baselines (why an alert fired), alert records and their messages."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -41,37 +42,49 @@ class Baseline:
 
 
 @dataclass(frozen=True)
-class AlertState:
-    """Where one (bot, metric, direction) is in normal -> firing -> resolved, and its message."""
+class Route:
+    """One channel's alerts on/off choice for one bot, or for ``all`` bots."""
 
-    bot_id: str
+    channel: str
+    target: str
+    enabled: bool
+
+
+@dataclass(frozen=True)
+class StoredAlert:
+    """One alert record as stored: the state machine's JSON and the columns queries use."""
+
+    alert_id: str
+    bot_id: str | None
     metric: str
     direction: str
-    state: str
-    since: datetime | None = None
-    last_value: float | None = None
-    last_notified_at: datetime | None = None
-    message_channel: str | None = None
-    message_ts: str | None = None
-    snoozed_until: datetime | None = None
-    acknowledged_by: str | None = None
-
-    def to_row(self) -> dict[str, Any]:
-        """The ``alert_state`` row."""
-        row = asdict(self)
-        for name in _TIME_FIELDS:
-            value = getattr(self, name)
-            row[name] = None if value is None else iso_time(value)
-        return row
+    status: str
+    since: date
+    record: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> AlertState:
-        """An ``alert_state`` row as an AlertState."""
-        times = {name: parse_time(row[name]) for name in _TIME_FIELDS}
-        return cls(**{**row, **times})
+    def from_row(cls, row: dict[str, Any]) -> StoredAlert:
+        """An ``alert_records`` row as a StoredAlert."""
+        return cls(
+            row["alert_id"],
+            row["bot_id"],
+            row["metric"],
+            row["direction"],
+            row["status"],
+            parse_day(row["since"]),
+            json.loads(row["record"]),
+        )
 
 
-_TIME_FIELDS = ("since", "last_notified_at", "snoozed_until")
+@dataclass(frozen=True)
+class AlertMessage:
+    """The Slack message that told one channel about an alert."""
+
+    alert_id: str
+    channel: str
+    ts: str
+    permalink: str | None
+    run_key: str
 
 
 class Alerts:
@@ -82,23 +95,35 @@ class Alerts:
         self._clock = clock
 
     def set_route(
-        self, channel: str, enabled: bool, user: str | None = None, *, now: datetime | None = None
+        self,
+        channel: str,
+        enabled: bool,
+        user: str | None = None,
+        *,
+        target: str = "all",
+        now: datetime | None = None,
     ) -> None:
-        """Turn anomaly alerts in ``channel`` on or off."""
+        """Turn anomaly alerts in ``channel`` on or off, for one bot or ``all``."""
         with self._conn.write() as db:
             db.execute(
-                "INSERT INTO alert_routes (channel, enabled, updated_by, updated_at) "
-                "VALUES (?, ?, ?, ?) ON CONFLICT (channel) DO UPDATE SET "
+                "INSERT INTO alert_routes (channel, target, enabled, updated_by, updated_at) "
+                "VALUES (?, ?, ?, ?, ?) ON CONFLICT (channel, target) DO UPDATE SET "
                 "enabled = excluded.enabled, updated_by = excluded.updated_by, "
                 "updated_at = excluded.updated_at",
-                [channel, int(enabled), user, iso_time(now or self._clock())],
+                [channel, target, int(enabled), user, iso_time(now or self._clock())],
             )
 
     def routes(self) -> dict[str, bool]:
-        """Every channel with an explicit alerts on/off choice (lets callers apply defaults)."""
+        """Each channel's choice for all bots (lets callers apply defaults)."""
+        return {r.channel: r.enabled for r in self.route_table() if r.target == "all"}
+
+    def route_table(self) -> list[Route]:
+        """Every explicit choice, per channel and target."""
         with self._conn.read() as db:
-            rows = db.execute("SELECT channel, enabled FROM alert_routes ORDER BY channel")
-            return {channel: bool(enabled) for channel, enabled in rows.fetchall()}
+            rows = db.execute(
+                "SELECT channel, target, enabled FROM alert_routes ORDER BY channel, target"
+            ).fetchall()
+        return [Route(channel, target, bool(enabled)) for channel, target, enabled in rows]
 
     def channels(self) -> list[str]:
         """The channels with alerts turned on."""
@@ -126,18 +151,92 @@ class Alerts:
         with self._conn.read() as db:
             return [Baseline.from_row(r) for r in db.query(sql + " ORDER BY day, metric", params)]
 
-    def save_states(self, states: Iterable[AlertState]) -> None:
-        """Insert or replace alert states, all in one transaction."""
-        rows = [s.to_row() for s in states]
+    def save_record(self, alert: StoredAlert, *, now: datetime | None = None) -> None:
+        """Insert or replace one alert record."""
         with self._conn.write() as db:
-            db.table("alert_state").upsert_all(rows, pk=("bot_id", "metric", "direction"))
+            self._upsert(db, alert, now)
 
-    def states(self, bot_id: str | None = None) -> list[AlertState]:
-        """Every alert state (or one bot's), ordered by bot, metric, direction."""
+    def save_records(self, alerts: Iterable[StoredAlert], *, now: datetime | None = None) -> None:
+        """Insert or replace many alert records in one transaction."""
+        with self._conn.write() as db:
+            for alert in alerts:
+                self._upsert(db, alert, now)
+
+    def _upsert(self, db: Any, alert: StoredAlert, now: datetime | None) -> None:
+        db.execute(
+            "INSERT INTO alert_records (alert_id, bot_id, metric, direction, status, since, "
+            "record, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id) DO "
+            "UPDATE SET status = excluded.status, since = excluded.since, "
+            "record = excluded.record, updated_at = excluded.updated_at",
+            [
+                alert.alert_id,
+                alert.bot_id,
+                alert.metric,
+                alert.direction,
+                alert.status,
+                alert.since.isoformat(),
+                json.dumps(alert.record, sort_keys=True, default=str),
+                iso_time(now or self._clock()),
+            ],
+        )
+
+    def record(self, alert_id: str) -> StoredAlert | None:
+        """One alert record, or None when it does not exist (deleted, never fired)."""
+        with self._conn.read() as db:
+            rows = list(db.query("SELECT * FROM alert_records WHERE alert_id = ?", [alert_id]))
+        return StoredAlert.from_row(rows[0]) if rows else None
+
+    def records(self, *, status: str | None = None) -> list[StoredAlert]:
+        """Every alert record (or those of one status), by bot, metric and direction."""
         with self._conn.read() as db:
             rows = db.query(
-                "SELECT * FROM alert_state WHERE ? IS NULL OR bot_id = ? "
-                "ORDER BY bot_id, metric, direction",
-                [bot_id, bot_id],
+                "SELECT * FROM alert_records WHERE ? IS NULL OR status = ? "
+                "ORDER BY bot_id, metric, direction, alert_id",
+                [status, status],
             )
-            return [AlertState.from_row(row) for row in rows]
+            return [StoredAlert.from_row(row) for row in rows]
+
+    def delete_record(self, alert_id: str) -> bool:
+        """Forget an alert and its messages; False when there was none."""
+        with self._conn.write() as db:
+            db.execute("DELETE FROM alert_messages WHERE alert_id = ?", [alert_id])
+            cursor = db.execute("DELETE FROM alert_records WHERE alert_id = ?", [alert_id])
+            return cursor.rowcount == 1
+
+    def save_message(self, message: AlertMessage, *, now: datetime | None = None) -> None:
+        """Remember the newest message that told ``message.channel`` about an alert."""
+        with self._conn.write() as db:
+            db.execute(
+                "INSERT INTO alert_messages (alert_id, channel, ts, permalink, run_key, posted_at) "
+                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (alert_id, channel) DO UPDATE SET "
+                "ts = excluded.ts, permalink = excluded.permalink, run_key = excluded.run_key, "
+                "posted_at = excluded.posted_at",
+                [
+                    message.alert_id,
+                    message.channel,
+                    message.ts,
+                    message.permalink,
+                    message.run_key,
+                    iso_time(now or self._clock()),
+                ],
+            )
+
+    def messages(self, alert_id: str) -> list[AlertMessage]:
+        """The messages that told each channel about an alert."""
+        with self._conn.read() as db:
+            rows = db.query(
+                "SELECT alert_id, channel, ts, permalink, run_key FROM alert_messages "
+                "WHERE alert_id = ? ORDER BY channel",
+                [alert_id],
+            )
+            return [AlertMessage(**row) for row in rows]
+
+    def message_at(self, channel: str, ts: str) -> list[str]:
+        """The alert ids a posted message is about (a button press names its message)."""
+        with self._conn.read() as db:
+            rows = db.execute(
+                "SELECT alert_id FROM alert_messages WHERE channel = ? AND ts = ? "
+                "ORDER BY alert_id",
+                [channel, ts],
+            ).fetchall()
+        return [alert_id for (alert_id,) in rows]

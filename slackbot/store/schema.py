@@ -213,6 +213,39 @@ def _schedules_and_jobs(db: Database) -> None:
     )
 
 
+@_step("0004_alert_records")
+def _alert_records(db: Database) -> None:
+    # alert_state was never written: its bot_id could not be NULL for the workspace-wide
+    # budget alerts. Each (bot, metric, direction[, stage]) is now one record, kept as the
+    # state machine's JSON, with the columns the queries filter on beside it.
+    db.execute("DROP TABLE alert_state")
+    db.execute(
+        "CREATE TABLE alert_records (alert_id TEXT PRIMARY KEY, bot_id TEXT, "
+        "metric TEXT NOT NULL, direction TEXT NOT NULL, status TEXT NOT NULL "
+        "CHECK (status IN ('firing', 'resolved')), since TEXT NOT NULL, record TEXT NOT NULL, "
+        "updated_at TEXT NOT NULL) STRICT"
+    )
+    db.execute("CREATE INDEX alert_records_status ON alert_records (status, bot_id)")
+    # The Slack message that told a channel about an alert: updated when it resolves.
+    db.execute(
+        "CREATE TABLE alert_messages (alert_id TEXT NOT NULL, channel TEXT NOT NULL, "
+        "ts TEXT NOT NULL, permalink TEXT, run_key TEXT NOT NULL, posted_at TEXT NOT NULL, "
+        "PRIMARY KEY (alert_id, channel)) STRICT"
+    )
+    # Routes gain a target (a bot id or 'all'): `/botstats alerts on BOT #channel`.
+    db.execute(
+        "CREATE TABLE alert_routes_new (channel TEXT NOT NULL, target TEXT NOT NULL DEFAULT 'all', "
+        "enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)), updated_by TEXT, "
+        "updated_at TEXT NOT NULL, PRIMARY KEY (channel, target)) STRICT"
+    )
+    db.execute(
+        "INSERT INTO alert_routes_new (channel, target, enabled, updated_by, updated_at) "
+        "SELECT channel, 'all', enabled, updated_by, updated_at FROM alert_routes"
+    )
+    db.execute("DROP TABLE alert_routes")
+    db.execute("ALTER TABLE alert_routes_new RENAME TO alert_routes")
+
+
 def applied_steps(db: Database) -> list[str]:
     """The names of the botstats steps recorded in the file, oldest first."""
     return [m.name for m in MIGRATIONS.applied(db)]

@@ -223,19 +223,6 @@ def _subscriptions_fallback(views: Sequence[SubscriptionView]) -> str:
 _TROUBLE = frozenset({"failed", "posting"})
 
 
-def alerts_status_message(channel: str, enabled: bool, alert_channels: Sequence[str]) -> Message:
-    """``/botstats alerts status``: whether ``channel`` gets alerts, and which channels do."""
-    state = "on" if enabled else "off"
-    lines = [f":bell: Anomaly alerts are *{state}* in {channel_link(channel)}."]
-    if alert_channels:
-        shown = ", ".join(channel_link(c) for c in alert_channels[:40])
-        more = f" and {len(alert_channels) - 40} more" if len(alert_channels) > 40 else ""
-        lines.append(f"Alerts go to: {shown}{more}.")
-    else:
-        lines.append(f"No channel gets alerts yet: `{USAGE['alerts']}` turns them on.")
-    return build(f"Anomaly alerts are {state} in this channel.", [section("\n".join(lines))])
-
-
 def error_message(text: str) -> Message:
     """A short friendly error; any raw ``<...>`` in ``text`` is defused first."""
     safe = defuse(text)

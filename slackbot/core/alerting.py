@@ -1,0 +1,125 @@
+"""The alert engine's day, pure: evaluations in, state machine steps out (DESIGN §7).
+
+``AlertBook`` holds the alert records and past episodes of a workspace. ``check_day``
+runs every detector on a bot's closed day with the flagged days kept out of its baselines,
+and ``apply`` passes each evaluation through the state machine. The live engine (stored
+records, Slack) and the backtest (a replay over stored history) share this one path, so a
+backtest shows exactly what the live engine would have sent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from slackbot.core.alert_states import AlertRecord, BudgetStage, Episode, Step, excluded_days, step
+from slackbot.core.anomalies import METRICS, Evaluation, Metric, Thresholds
+from slackbot.core.detectors import evaluate_day
+from slackbot.core.detectors.budget import PACE
+from slackbot.core.models import Metrics
+
+#: Days of history a day's evaluation reads (6 same weekdays back, and a little more).
+HISTORY_DAYS = 49
+_STAGES: dict[float, BudgetStage] = {PACE: "pace", 0.8: "0.8", 1.0: "1.0"}
+#: Past episodes kept per alert: only those inside the history window can matter.
+MAX_EPISODES = 12
+
+
+def alert_id(
+    bot_id: str | None, metric: Metric, direction: str, stage: BudgetStage | None = None
+) -> str:
+    """The stable id of a (bot, metric, direction[, stage]) alert: buttons carry it.
+
+    ``BOT:metric:direction``; the workspace's budget stages read ``workspace@0.8:budget:up``.
+    """
+    owner = bot_id or "workspace"
+    return f"{owner}@{stage}:{metric}:{direction}" if stage else f"{owner}:{metric}:{direction}"
+
+
+def stage_of(evaluation: Evaluation) -> BudgetStage | None:
+    """The budget stage an evaluation is about (None for every other metric)."""
+    if evaluation.metric != "budget":
+        return None
+    return _STAGES.get(evaluation.detail.get("stage", PACE), "pace")
+
+
+@dataclass(frozen=True)
+class Change:
+    """One evaluation after the state machine: what to do about it."""
+
+    alert_id: str
+    evaluation: Evaluation
+    step: Step
+
+    @property
+    def action(self) -> str:
+        """``notify``, ``renotify``, ``resolve``, ``update`` or ``none``."""
+        return self.step.action
+
+
+@dataclass
+class AlertBook:
+    """Alert records and past episodes, by alert id; what the engine and the backtest step."""
+
+    records: dict[str, AlertRecord] = field(default_factory=dict)
+    episodes: dict[str, list[Episode]] = field(default_factory=dict)
+
+    def bot_episodes(self, bot_id: str | None) -> list[Episode]:
+        """Every episode of a bot's alerts, the open ones included."""
+        prefix = f"{bot_id or 'workspace'}:"
+        past = [e for key, items in self.episodes.items() if key.startswith(prefix) for e in items]
+        current = [Episode.of(r) for key, r in self.records.items() if key.startswith(prefix)]
+        return past + current
+
+    def excluded(self, bot_id: str, day: date) -> dict[Metric, frozenset[date]]:
+        """Per metric, the days before ``day`` its baseline must skip (flagged days)."""
+        episodes = self.bot_episodes(bot_id)
+        if not episodes:
+            return {}
+        first = day - timedelta(days=HISTORY_DAYS)
+        last = day - timedelta(days=1)
+        return {m: excluded_days(episodes, m, first=first, last=last) for m in METRICS}
+
+    def apply(self, evaluations: Iterable[Evaluation], *, now: datetime) -> list[Change]:
+        """Step every evaluation through its record's state machine; the changes, in order."""
+        changes = []
+        for evaluation in evaluations:
+            stage = stage_of(evaluation)
+            key = alert_id(evaluation.bot_id, evaluation.metric, evaluation.direction, stage)
+            before = self.records.get(key)
+            result = step(before, evaluation, now=now, stage=stage)
+            if result.record is None:
+                continue
+            if before is not None and before.since != result.record.since:
+                self._archive(key, before)
+            self.records[key] = result.record
+            changes.append(Change(key, evaluation, result))
+        return changes
+
+    def _archive(self, key: str, record: AlertRecord) -> None:
+        """Keep a closed episode: its days stay out of later baselines."""
+        kept = self.episodes.setdefault(key, [])
+        kept.append(Episode.of(record))
+        del kept[:-MAX_EPISODES]
+
+
+def check_day(
+    book: AlertBook,
+    bot_id: str,
+    history: Mapping[date, Metrics],
+    day: date,
+    *,
+    thresholds: Thresholds,
+    now: datetime,
+) -> list[Change]:
+    """Evaluate a bot's closed ``day`` (history up to it) and step the state machine."""
+    evaluations = evaluate_day(
+        bot_id, history, day, thresholds=thresholds, excluded=book.excluded(bot_id, day)
+    )
+    return book.apply(evaluations, now=now)
+
+
+def notified(changes: Sequence[Change]) -> list[Change]:
+    """The changes that send a message (a first alert or a reminder)."""
+    return [c for c in changes if c.action in ("notify", "renotify")]

@@ -1,0 +1,215 @@
+"""Baselines (DESIGN §7): same-weekday median and MAD, floors, the recent fallback, exclusions."""
+
+from __future__ import annotations
+
+import math
+from datetime import date, timedelta
+
+import pytest
+
+from slackbot.core.anomalies import Thresholds
+from slackbot.core.baselines import (
+    LIMITED_FACTOR,
+    MAD_TO_SD,
+    Kind,
+    band_for,
+    baseline_points,
+    expect,
+    ratio_score,
+    stricter,
+)
+
+DAY = date(2026, 3, 2)  # a Monday
+T = Thresholds()
+
+
+def weeks_back(*values: float, day: date = DAY) -> dict[date, float]:
+    """Same-weekday values before ``day``, newest first: one a week."""
+    return {day - timedelta(weeks=i + 1): v for i, v in enumerate(values)}
+
+
+def daily(n: int, weekday: float, weekend: float, day: date = DAY) -> dict[date, float]:
+    """``n`` days before ``day`` with a weekly pattern: ``weekday`` on Mon-Fri, else ``weekend``."""
+    days = (day - timedelta(days=i) for i in range(1, n + 1))
+    return {d: weekday if d.weekday() < 5 else weekend for d in days}
+
+
+def test_same_weekday_median_and_mad() -> None:
+    """The expectation is the median of the same weekday, its spread 1.4826 x the MAD."""
+    values = weeks_back(100, 110, 90, 120, 80, 100)
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    reach = T.k * MAD_TO_SD * 10  # MAD of (0, 10, 10, 20, 20, 0) is 10
+    assert band.method == "same-weekday"
+    assert band.history_days == 6
+    assert not band.limited
+    assert band.expected == 100
+    assert band.high == pytest.approx(100 + reach)
+    assert band.low == pytest.approx(100 - reach)
+
+
+def test_only_the_same_weekday_feeds_the_band() -> None:
+    """Weekdays do not pull a Saturday band up: 'compares Sunday to Sundays'."""
+    values = daily(42, weekday=200, weekend=80)
+    saturday = DAY - timedelta(days=2)
+    band = band_for(values, saturday, kind="count", thresholds=T)
+    assert band.expected == 80
+    assert band.high is not None
+    assert band.high < 200
+
+
+def test_only_six_weeks_are_read() -> None:
+    """Weeks older than six do not count, whatever they hold."""
+    values = weeks_back(100, 100, 100, 100, 100, 100, 1000, 1000, 1000, 1000)
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    assert (band.expected, band.history_days) == (100, 6)
+
+
+@pytest.mark.parametrize(
+    ("kind", "level", "scale"),
+    [
+        ("count", 100.0, 10.0),  # sqrt(100) = 10% of 100
+        ("count", 10_000.0, 1_000.0),  # the relative floor beats sqrt(10000) = 100
+        ("count", 4.0, 2.0),  # sqrt(4) beats 10% and the absolute floor of 1
+        ("count", 0.0, 1.0),  # the absolute floor: a band never has zero width
+        ("mean", 1200.0, 120.0),
+        ("ratio", 0.02, 0.002),
+    ],
+    ids=["count-poisson", "count-relative", "count-small", "count-zero", "mean", "ratio"],
+)
+def test_scale_floors_when_the_mad_is_zero(kind: Kind, level: float, scale: float) -> None:
+    """Identical values (MAD 0) still give a band: relative, absolute and Poisson floors."""
+    band = band_for(weeks_back(*[level] * 6), DAY, kind=kind, thresholds=T)
+    assert band.high == pytest.approx(level + T.k * scale)
+
+
+def test_cost_band_is_on_a_log_scale_and_reported_in_dollars() -> None:
+    """Cost compares log1p(dollars); expected and edges come back in dollars, low >= 0."""
+    band = band_for(weeks_back(*[10.0] * 6), DAY, kind="cost", thresholds=T)
+    reach = T.k * math.log1p(T.relative_floor)
+    assert band.expected == pytest.approx(10.0)
+    assert band.high == pytest.approx(math.expm1(math.log1p(10.0) + reach))
+    assert band.low == pytest.approx(math.expm1(math.log1p(10.0) - reach))
+    # The band is a ratio: $10 and $1000 get edges at (about) the same multiples.
+    big = band_for(weeks_back(*[1000.0] * 6), DAY, kind="cost", thresholds=T)
+    assert big.high is not None
+    assert band.high is not None
+    assert big.high / 1000 == pytest.approx(band.high / 10, rel=0.1)
+
+
+def test_low_edge_is_clamped_at_zero() -> None:
+    """A wide count band stops at 0: a count cannot go negative."""
+    band = band_for(weeks_back(5, 50, 5, 50, 5, 50), DAY, kind="count", thresholds=T)
+    assert band.low == 0.0
+
+
+def test_fallback_before_three_weeks_is_recent_limited_and_stricter() -> None:
+    """With 2 same-weekday points: the last 14 days, limited, k x 1.3."""
+    values = {DAY - timedelta(days=i): 100.0 for i in range(1, 15)}
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    assert (band.method, band.history_days, band.limited) == ("recent", 14, True)
+    assert band.high == pytest.approx(100 + T.k * LIMITED_FACTOR * 10)
+
+
+def test_fallback_band_holds_the_weekend_swing() -> None:
+    """Mixing weekdays with weekends, the fallback's band spans both: a weekend is no drop."""
+    values = daily(13, weekday=200, weekend=80)
+    saturday = DAY - timedelta(days=2)
+    result = expect(values, saturday, kind="count", thresholds=T)
+    assert result.band.limited
+    assert result.score(80, "down") < 1.0
+    assert result.score(200, "up") < 1.0
+
+
+@pytest.mark.parametrize(
+    ("values", "expected", "history_days"),
+    [
+        ({}, None, 0),
+        ({DAY - timedelta(days=1): 50.0}, 50.0, 1),
+        ({DAY - timedelta(days=1): 50.0, DAY - timedelta(days=3): 70.0}, 60.0, 2),
+    ],
+    ids=["no-history", "one-day", "two-days"],
+)
+def test_too_little_history_gives_no_band(
+    values: dict[date, float], expected: float | None, history_days: int
+) -> None:
+    """Under 3 points: an expected value (None without any), no edges, and no score."""
+    result = expect(values, DAY, kind="count", thresholds=T)
+    assert result.band.expected == expected
+    assert result.band.history_days == history_days
+    assert (result.band.low, result.band.high) == (None, None)
+    assert result.band.limited
+    assert result.score(10_000, "up") == 0.0
+
+
+def test_excluded_days_do_not_feed_the_band() -> None:
+    """Flagged days are left out: three anomalous weeks do not raise the baseline."""
+    values = weeks_back(300, 300, 300, 100, 100, 100)
+    flagged = [DAY - timedelta(weeks=w) for w in (1, 2, 3)]
+    raised = band_for(values, DAY, kind="count", thresholds=T)
+    clean = band_for(values, DAY, kind="count", thresholds=T, excluded=flagged)
+    assert raised.expected == 200
+    assert (clean.expected, clean.history_days, clean.method) == (100, 3, "same-weekday")
+
+
+def test_gaps_are_not_zeros() -> None:
+    """Missing weeks are skipped, never read as 0."""
+    values = weeks_back(100, 100, 100, 100)
+    del values[DAY - timedelta(weeks=2)]
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    assert (band.expected, band.history_days) == (100, 3)
+
+
+def test_non_finite_values_are_skipped() -> None:
+    """A NaN or infinite value in history is no point of the band."""
+    values = weeks_back(100, math.nan, 100, math.inf, 100, 100)
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    assert (band.expected, band.history_days) == (100, 4)
+
+
+@pytest.mark.parametrize(
+    ("value", "direction", "score"),
+    [
+        (100 + 4.5 * 10, "up", 1.0),  # exactly on the edge
+        (100 + 9.0 * 10, "up", 2.0),
+        (100 - 4.5 * 10, "down", 1.0),
+        (130, "down", 0.0),
+        (70, "up", 0.0),
+        (math.nan, "up", 0.0),
+        (math.inf, "up", 0.0),
+        (-5, "down", 0.0),
+    ],
+    ids=["edge", "twice", "down-edge", "wrong-way-down", "wrong-way-up", "nan", "inf", "negative"],
+)
+def test_score_is_in_band_widths(value: float, direction: str, score: float) -> None:
+    """The score is the robust z over k: 1.0 on the band's edge, 0 inside or for garbage."""
+    result = expect(weeks_back(*[100.0] * 6), DAY, kind="count", thresholds=T)
+    assert result.score(value, direction) == pytest.approx(score)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "ratio", "score"),
+    [(3.0, 1.0, 3.0, 1.0), (9.0, 1.0, 3.0, 2.0), (0.5, 1.0, 3.0, 0.0), (1.0, 0.0, 3.0, 0.0)],
+    ids=["at-ratio", "squared", "below", "no-expected"],
+)
+def test_ratio_score(value: float, expected: float, ratio: float, score: float) -> None:
+    """A ratio scores on a log scale: 1.0 at the threshold ratio, 2.0 at its square."""
+    assert ratio_score(value, expected, ratio) == pytest.approx(score)
+
+
+def test_stricter_raises_every_threshold() -> None:
+    """Limited history needs a bigger effect on every knob."""
+    loose, strict = T, stricter(T)
+    assert strict.k > loose.k
+    assert strict.alpha < loose.alpha
+    assert strict.error_ratio > loose.error_ratio
+    assert strict.error_points > loose.error_points
+    assert strict.latency_ratio > loose.latency_ratio
+    assert strict.cost_per_call_ratio > loose.cost_per_call_ratio
+
+
+def test_baseline_points_prefers_the_same_weekday() -> None:
+    """Three same-weekday points are enough; fewer fall back to the last 14 days."""
+    seasonal, limited = baseline_points(weeks_back(1, 2, 3), DAY)
+    assert (list(seasonal.values()), limited) == ([1, 2, 3], False)
+    recent, limited = baseline_points(weeks_back(1, 2), DAY)
+    assert (list(recent.values()), limited) == ([1, 2], True)
