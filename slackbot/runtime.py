@@ -92,11 +92,17 @@ def build_tick(
     keep_default_subscription(settings, service)
     digests = build_digests(settings, service, poster, charts=charts)
     tick = Tick(service, digests, clock=service.clock)
-    tick.add_hook("alerts", build_alert_check(settings, service, poster).hourly)
+    tick.add_hook("alerts", build_alert_check(settings, service, poster, charts=charts).hourly)
     return tick
 
 
-def build_alert_check(settings: Settings, service: Service, poster: Poster | None) -> AlertCheck:
+def build_alert_check(
+    settings: Settings,
+    service: Service,
+    poster: Poster | None,
+    *,
+    charts: ChartRenderer | None = None,
+) -> AlertCheck:
     """The anomaly check over the tracked bots, posting through ``poster`` (None: never)."""
     engine = AlertEngine(
         service, thresholds=settings.thresholds, budget=settings.botstats_monthly_budget_usd
@@ -110,5 +116,6 @@ def build_alert_check(settings: Settings, service: Service, poster: Poster | Non
             links=dashboard(settings),
             mention=settings.botstats_alert_mention,
             default_channel=settings.botstats_alert_channel,
+            charts=charts,
         )
     return AlertCheck(engine, delivery)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from slackbot.alerts.views import evaluation_of, view_of
+from slackbot.alerts.views import evaluation_of, record_from, view_of
 from slackbot.core.alert_states import AlertRecord, AlertStateError, acknowledge, snooze
 from slackbot.core.blocks.alert_parts import ACK_ACTION, SNOOZE_ACTIONS, parse_alert_ids
 from slackbot.core.blocks.alerts import (
@@ -76,7 +76,7 @@ class AlertActions:
         if not stored:
             log.info("alert button from %s names alerts that no longer exist: %s", press.user, ids)
             return alert_gone_message()
-        records = [(s, AlertRecord.from_json(s.record)) for s in stored]
+        records = [(s, record_from(s.record)) for s in stored]
         open_ = [(s, r) for s, r in records if r.status == "firing"]
         if not open_:
             return already_resolved_message(self._view(*records[0], now=now))
@@ -137,7 +137,7 @@ class AlertActions:
         stored = [s for s in (self.service.store.alerts.record(i) for i in ids) if s is not None]
         if not stored:
             return
-        views = [self._view(s, AlertRecord.from_json(s.record), now=now) for s in stored]
+        views = [self._view(s, record_from(s.record), now=now) for s in stored]
         message = alert_message(
             views[0].bot, views, tz=self.tz, now=now, links=self.links, mention=self.mention
         )

@@ -31,7 +31,9 @@ class AlertCheck:
         result = self.engine.check(now, save=post)
         posted: list[Posted] = []
         if post and self.delivery is not None:
-            posted = self.delivery.deliver(result.changes, self.engine.service.bots(), now=now)
+            posted = self.delivery.deliver(
+                result.changes, self.engine.service.bots(), now=now, histories=result.histories
+            )
         return result, posted
 
     def hourly(self, now: datetime) -> None:

@@ -11,17 +11,19 @@ from __future__ import annotations
 import logging
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from slackbot.alerts.views import channels_for, view_of
+from slackbot.charts.worker import ChartRenderer
 from slackbot.core.alerting import Change
 from slackbot.core.blocks.alerts import AlertView, alert_message, resolved_message, resolved_reply
 from slackbot.core.blocks.kit import Dashboard, Message
-from slackbot.core.models import Bot
-from slackbot.digests.delivery import Poster
+from slackbot.core.models import Bot, Metrics
+from slackbot.core.series import daily_series
+from slackbot.digests.delivery import Poster, upload_chart
 from slackbot.errors import SlackDeliveryError
 from slackbot.store import Store
 from slackbot.store.alerts import AlertMessage
@@ -29,6 +31,9 @@ from slackbot.store.alerts import AlertMessage
 log = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
+#: The alert's chart shows this many days, ending on the alert's day.
+CHART_DAYS = 28
+CHART_ALT = "Daily sessions and LLM cost over the last 4 weeks, the alert's days shaded"
 
 
 @dataclass(frozen=True)
@@ -53,6 +58,7 @@ class AlertDelivery:
         links: Dashboard | None = None,
         mention: str | None = None,
         default_channel: str | None = None,
+        charts: ChartRenderer | None = None,
     ) -> None:
         self.store = store
         self.poster = poster
@@ -60,15 +66,26 @@ class AlertDelivery:
         self.links = links
         self.mention = mention
         self.default_channel = default_channel
+        self.charts = charts
 
     def deliver(
-        self, changes: Sequence[Change], bots: Sequence[Bot], *, now: datetime
+        self,
+        changes: Sequence[Change],
+        bots: Sequence[Bot],
+        *,
+        now: datetime,
+        histories: Mapping[str, Mapping[date, Metrics]] | None = None,
     ) -> list[Posted]:
-        """Post the new alerts and reminders, then update the resolved ones."""
+        """Post the new alerts and reminders, then update the resolved ones.
+
+        ``histories`` (each bot's recent days) feed the small chart of each message.
+        """
         known = {bot.id: bot for bot in bots}
         done: list[Posted] = []
         for bot_id, group in _by_bot(c for c in changes if c.action in ("notify", "renotify")):
-            done += self._notify(bot_id, group, known, now=now)
+            history = (histories or {}).get(bot_id or "")
+            chart = self._chart(known.get(bot_id or ""), group, history)
+            done += self._notify(bot_id, group, known, now=now, chart=chart)
         for change in changes:
             if change.action == "resolve":
                 done += self._resolve(change, known, now=now)
@@ -84,13 +101,53 @@ class AlertDelivery:
             views.append(view_of(change.alert_id, record, change.evaluation, known, now=now))
         return views
 
+    def _chart(
+        self,
+        bot: Bot | None,
+        group: Sequence[Change],
+        history: Mapping[date, Metrics] | None,
+    ) -> str | None:
+        """The bot's last four weeks, the alert's days shaded, uploaded; None without one."""
+        if self.charts is None or bot is None or not history:
+            return None
+        last = max(c.evaluation.day for c in group)
+        first_alert = min(c.step.record.since if c.step.record else last for c in group)
+        series = daily_series(
+            bot.name,
+            history,
+            last - timedelta(days=CHART_DAYS - 1),
+            last,
+            highlight=(min(first_alert, last), last),
+        )
+        return upload_chart(
+            self.poster,
+            self.charts,
+            series,
+            name=f"botstats-alert-{last.isoformat()}",
+            title=f"{bot.name}: sessions and LLM cost",
+            alt_text=CHART_ALT,
+            what=f"the alert of {bot.id}",
+        )
+
     def _notify(
-        self, bot_id: str | None, group: Sequence[Change], known: dict[str, Bot], *, now: datetime
+        self,
+        bot_id: str | None,
+        group: Sequence[Change],
+        known: dict[str, Bot],
+        *,
+        now: datetime,
+        chart: str | None = None,
     ) -> list[Posted]:
         views = self._views(group, known, now)
         bot = known.get(bot_id or "") if bot_id else None
         message = alert_message(
-            bot, views, tz=self.tz, now=now, links=self.links, mention=self.mention
+            bot,
+            views,
+            tz=self.tz,
+            now=now,
+            links=self.links,
+            mention=self.mention,
+            chart_file_id=chart,
         )
         day = max(c.evaluation.day for c in group).isoformat()
         bucket = max(int(math.log(max(c.evaluation.score, 1.0), 1.5)) for c in group)

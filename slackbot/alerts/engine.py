@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from slackbot.alerts.views import evaluation_json
-from slackbot.core.alert_states import AlertRecord, Episode
+from slackbot.alerts.views import evaluation_json, record_from
+from slackbot.core.alert_states import Episode
 from slackbot.core.alerting import HISTORY_DAYS, AlertBook, Change, check_day
-from slackbot.core.anomalies import Thresholds
+from slackbot.core.anomalies import Evaluation, Thresholds
 from slackbot.core.detectors import evaluate_intraday
 from slackbot.core.detectors.budget import evaluate_budget
 from slackbot.core.digest import month_spend
@@ -23,7 +23,7 @@ from slackbot.core.models import Bot, Metrics
 from slackbot.core.schedule import last_settled_day
 from slackbot.errors import BotstatsError
 from slackbot.service import Service
-from slackbot.store.alerts import StoredAlert
+from slackbot.store.alerts import Baseline, StoredAlert
 from slackbot.sync import ensure_days
 
 log = logging.getLogger(__name__)
@@ -37,13 +37,15 @@ class CheckResult:
     changes: list[Change] = field(default_factory=list)
     unavailable: dict[str, str] = field(default_factory=dict)
     book: AlertBook = field(default_factory=AlertBook)
+    #: Each checked bot's days (today's partial one included): the alert charts draw them.
+    histories: dict[str, dict[date, Metrics]] = field(default_factory=dict)
 
 
 def load_book(service: Service) -> AlertBook:
     """The stored records (and their past episodes) as an AlertBook."""
     book = AlertBook()
     for stored in service.store.alerts.records():
-        book.records[stored.alert_id] = AlertRecord.from_json(stored.record)
+        book.records[stored.alert_id] = record_from(stored.record)
         book.episodes[stored.alert_id] = [
             Episode(
                 e["metric"],
@@ -79,6 +81,26 @@ def save_book(
             )
         )
     service.store.alerts.save_records(rows, now=now)
+
+
+def save_baselines(service: Service, evaluations: Sequence[Evaluation], *, now: datetime) -> None:
+    """Store what each evaluation expected, so every alert (and every quiet day) says why."""
+    rows = {
+        (e.bot_id, e.metric, e.day): Baseline(
+            e.bot_id,
+            e.metric,
+            e.day,
+            e.band.expected,
+            e.band.low,
+            e.band.high,
+            e.band.method + (" (limited history)" if e.band.limited else ""),
+            e.band.history_days,
+            now,
+        )
+        for e in evaluations
+        if e.bot_id is not None
+    }
+    service.store.alerts.save_baselines(rows.values())
 
 
 def _episode_json(episode: Episode) -> dict[str, str | None]:
@@ -118,8 +140,11 @@ class AlertEngine:
                 result.book, bot, history, day=day, today=today, now=now, intraday=intraday
             )
         result.changes += self._budget(result.book, histories, today, now)
-        if save and result.changes:
-            save_book(self.service, result.book, result.changes, now=now)
+        result.histories = histories
+        if save:
+            save_baselines(self.service, result.book.seen, now=now)
+            if result.changes:
+                save_book(self.service, result.book, result.changes, now=now)
         return result
 
     def _history(self, bot: Bot, day: date, today: date, *, intraday: bool) -> dict[date, Metrics]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import fields
 from datetime import date, datetime
 from typing import Any
 
@@ -13,6 +14,13 @@ from slackbot.core.digest import OpenAlert
 from slackbot.core.models import Bot
 from slackbot.store import Store
 from slackbot.store.alerts import Route
+
+_RECORD_FIELDS = frozenset(f.name for f in fields(AlertRecord))
+
+
+def record_from(data: Mapping[str, Any]) -> AlertRecord:
+    """The state machine's record from a stored row's JSON (episodes and evaluation beside it)."""
+    return AlertRecord.from_json({k: v for k, v in data.items() if k in _RECORD_FIELDS})
 
 
 def evaluation_json(evaluation: Evaluation) -> dict[str, Any]:
@@ -76,7 +84,11 @@ def view_of(
         resolution=record.resolution,
         acknowledged_at=record.acknowledged_at,
         peak=record.value if record.status == "resolved" else None,
+        context={k: v for k, v in evaluation.detail.items() if k in _CONTEXT},
     )
+
+
+_CONTEXT = ("calls_change", "cost_per_call_change")
 
 
 def channels_for(
@@ -114,8 +126,7 @@ def open_views(
 def open_alerts(store: Store, bots: Mapping[str, Bot], *, now: datetime) -> list[AlertView]:
     """Every alert still open in the store (firing, acknowledged or snoozed)."""
     stored = [
-        (s.alert_id, AlertRecord.from_json(s.record), s.record)
-        for s in store.alerts.records(status="firing")
+        (s.alert_id, record_from(s.record), s.record) for s in store.alerts.records(status="firing")
     ]
     return open_views(stored, bots, now=now)
 

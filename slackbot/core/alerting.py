@@ -10,8 +10,9 @@ backtest shows exactly what the live engine would have sent.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
+from statistics import median
 
 from slackbot.core.alert_states import AlertRecord, BudgetStage, Episode, Step, excluded_days, step
 from slackbot.core.anomalies import METRICS, Evaluation, Metric, Thresholds
@@ -64,6 +65,8 @@ class AlertBook:
 
     records: dict[str, AlertRecord] = field(default_factory=dict)
     episodes: dict[str, list[Episode]] = field(default_factory=dict)
+    #: Every evaluation applied, alerting or not: its expected value and band are stored.
+    seen: list[Evaluation] = field(default_factory=list)
 
     def bot_episodes(self, bot_id: str | None) -> list[Episode]:
         """Every episode of a bot's alerts, the open ones included."""
@@ -85,6 +88,7 @@ class AlertBook:
         """Step every evaluation through its record's state machine; the changes, in order."""
         changes = []
         for evaluation in evaluations:
+            self.seen.append(evaluation)
             stage = stage_of(evaluation)
             key = alert_id(evaluation.bot_id, evaluation.metric, evaluation.direction, stage)
             before = self.records.get(key)
@@ -117,7 +121,40 @@ def check_day(
     evaluations = evaluate_day(
         bot_id, history, day, thresholds=thresholds, excluded=book.excluded(bot_id, day)
     )
-    return book.apply(evaluations, now=now)
+    reading = reading_context(history, day)
+    explained = [
+        replace(e, detail={**reading, **e.detail}) if e.metric in _EXPLAINED else e
+        for e in evaluations
+    ]
+    return book.apply(explained, now=now)
+
+
+#: The cost alerts whose message splits the move into "more calls" and "dearer calls".
+_EXPLAINED = frozenset({"cost", "cost_per_call", "intraday_cost"})
+
+
+def reading_context(history: Mapping[date, Metrics], day: date) -> dict[str, float]:
+    """How ``day``'s calls and cost per call moved against the same weekdays before it.
+
+    The alert message reads these: calls flat while each call got dearer points to a model
+    or prompt change; calls up at the usual price points to a loop or a traffic surge.
+    """
+    today = history.get(day)
+    before = [history[d] for d in _same_weekdays(day) if d in history and not history[d].suspect]
+    if today is None or not before:
+        return {}
+    out: dict[str, float] = {}
+    calls = median(float(m.llm_calls) for m in before)
+    if calls > 0:
+        out["calls_change"] = today.llm_calls / calls - 1.0
+    per_call = [p for m in before if (p := m.cost_per_call) is not None]
+    if per_call and today.cost_per_call is not None and median(per_call) > 0:
+        out["cost_per_call_change"] = today.cost_per_call / median(per_call) - 1.0
+    return out
+
+
+def _same_weekdays(day: date, weeks: int = 6) -> list[date]:
+    return [day - timedelta(days=7 * n) for n in range(1, weeks + 1)]
 
 
 def notified(changes: Sequence[Change]) -> list[Change]:

@@ -23,6 +23,7 @@ from slackbot.core.blocks.kit import Dashboard, Message
 from slackbot.core.digest import Cadence, Digest
 from slackbot.core.periods import Period
 from slackbot.core.schedule import period_key
+from slackbot.core.series import DailySeries
 from slackbot.digests.build import DigestBuilder
 from slackbot.errors import BotstatsError, SlackDeliveryError
 from slackbot.store import Store
@@ -148,22 +149,17 @@ class DigestDelivery:
 
     def _chart(self, digest: Digest, run: DigestRun) -> str | None:
         """Draw and upload the chart; None (and why, in the log) when either fails."""
-        if self.charts is None or digest.chart is None or digest.chart.empty:
+        if self.charts is None or digest.chart is None:
             return None
-        png = self.charts.render(digest.chart)
-        if png is None:
-            log.warning("digest %s goes out without its chart: it could not be drawn", run.key)
-            return None
-        try:
-            return self.poster.upload_png(
-                png,
-                filename=f"botstats-{period_key(run.period)}.png",
-                title=f"Sessions and LLM cost, {period_key(run.period)}",
-                alt_text=CHART_ALT,
-            )
-        except SlackDeliveryError as exc:
-            log.warning("digest %s goes out without its chart: upload failed: %s", run.key, exc)
-            return None
+        return upload_chart(
+            self.poster,
+            self.charts,
+            digest.chart,
+            name=f"botstats-{period_key(run.period)}",
+            title=f"Sessions and LLM cost, {period_key(run.period)}",
+            alt_text=CHART_ALT,
+            what=f"digest {run.key}",
+        )
 
     def _messages(self, digest: Digest, now: datetime, file_id: str | None) -> DigestMessages:
         return digest_messages(digest, tz=self.tz, now=now, links=self.links, chart_file_id=file_id)
@@ -233,3 +229,30 @@ class DigestDelivery:
                 )
                 return [f"thread stopped at message {index} of {len(thread)}: {exc.error}"]
         return []
+
+
+def upload_chart(
+    poster: Poster,
+    charts: ChartRenderer,
+    series: DailySeries,
+    *,
+    name: str,
+    title: str,
+    alt_text: str,
+    what: str,
+) -> str | None:
+    """Draw ``series`` and upload it; its file id, or None (and why, in the log).
+
+    A message never fails for its chart: the caller posts without it.
+    """
+    if series.empty:
+        return None
+    png = charts.render(series)
+    if png is None:
+        log.warning("%s goes out without its chart: it could not be drawn", what)
+        return None
+    try:
+        return poster.upload_png(png, filename=f"{name}.png", title=title, alt_text=alt_text)
+    except SlackDeliveryError as exc:
+        log.warning("%s goes out without its chart: upload failed: %s", what, exc)
+        return None

@@ -53,6 +53,7 @@ def _per_call(
     min_calls = ctx.thresholds.min_calls
 
     def busy(m: Metrics) -> float | None:
+        """The mean of a day with enough calls to mean something."""
         return read(m) if m.llm_calls >= min_calls else None
 
     expectation = ctx.expect(metric, busy, kind)
