@@ -1,7 +1,7 @@
 """A digest of 200 simulated bots at 100 ms API latency: cold store vs after a sync, and charts.
 
 Run: ``uv run python benchmarks/bench_digest.py [--bots N] [--latency S] [--workers N]
-[--repeat N] [--renders N] [--sync-days N] [--in-process]``.
+[--repeat N] [--renders N] [--sync-days N] [--in-process] [--cache-replies] [--profile N]``.
 Starts the Botpress simulator (``Simulator(bot_count=--bots, latency=--latency)``, a fixed
 clock: Tuesday 2026-12-01 12:00 UTC) on loopback in a child process, so its own CPU work
 stays out of the measured process as Botpress's would (``--in-process`` keeps it in). With
@@ -9,16 +9,19 @@ the real ``BotpressClient`` over HTTP, a ``Service`` on the same fixed clock and
 ``DigestBuilder(service, workers=--workers)``, it measures in one run:
   1. cold store: on a fresh SQLite file and a fresh Service, ``build("all", "weekly",
      last_settled_week(now))`` plus ``digest_messages``: wall time, this process's CPU,
-     analytics and listBots calls (counted by the simulator), and per phase: listBots,
-     the parallel per-bot part (thread-seconds in the analytics calls, saving, summaries,
-     loading), and the rest; ``--repeat`` times, each on a fresh file;
+     the simulator's CPU, analytics and listBots calls (counted by the simulator), and per
+     phase: listBots, the parallel per-bot part (wall and CPU summed over threads in the
+     analytics calls, saving, reading days, summaries), anything else the calling thread
+     does, and the rest; ``--repeat`` times, each on a fresh file;
   2. after a sync: ``sync_bots(days=--sync-days)`` on another fresh file (timed apart), then
      the same digest with the same Service, as ``botstats serve``'s tick runs them;
   3. the digest's Slack messages: blocks and characters of each, against Slack's limits;
   4. the chart of that digest (its own ``DailySeries``): median and p95 over ``--renders``
      renders, ``InlineRenderer`` vs ``ChartWorker``, the worker's first render (its
      start-up) and the first inline render (fonts, caches) reported apart;
-and ends with the issue's targets, PASS or FAIL.
+and ends with the issue's targets, PASS or FAIL. Diagnostics: ``--profile N`` cProfiles
+one more cold digest in every thread (top N functions); ``--cache-replies`` has the
+simulator reuse the records it generated, to take most of its CPU off the shared cores.
 """
 
 from __future__ import annotations
@@ -68,22 +71,38 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 # The simulator in a child process: prints its URL, then answers each "count" line with the
 # requests since the last count (as JSON), until stdin says anything else.
+# With "cache" it memoises the generated records of each (bot, range) asked before: a
+# diagnostic (--cache-replies) that takes most of the simulator's own CPU out of the way.
 CHILD = """
-import json, sys
+import json, sys, threading, time
 from datetime import datetime
 from slackbot.simulator.server import Simulator
 
 now = datetime.fromisoformat(sys.argv[3])
 sim = Simulator(latency=float(sys.argv[1]), bot_count=int(sys.argv[2]), clock=lambda: now).start()
+if sys.argv[4] == "cache":
+    generate, cache, lock = sim.workspace.records, {}, threading.Lock()
+    def records(bot_id, start, end, at):
+        key = (bot_id, start, end)
+        with lock:
+            hit = cache.get(key)
+        if hit is None:
+            hit = generate(bot_id, start, end, at)
+            with lock:
+                cache[key] = hit
+        return hit
+    object.__setattr__(sim.workspace, "records", records)  # a frozen dataclass
 print(sim.url, flush=True)
+cpu = time.process_time()
 for line in sys.stdin:
     if line.strip() != "count":
         break
     requests, analytics = sim.requests, sim.analytics_calls
     sim.clear_requests()
     bots = sum(1 for r in requests if r.path.rstrip("/") == "/v1/admin/bots")
-    print(json.dumps({"analytics": analytics, "list_bots": bots, "all": len(requests)}),
-          flush=True)
+    spent, cpu = time.process_time() - cpu, time.process_time()
+    print(json.dumps({"analytics": analytics, "list_bots": bots, "all": len(requests),
+                      "sim_cpu": spent}), flush=True)
 sim.stop()
 """
 
@@ -95,6 +114,7 @@ class Calls:
     analytics: int
     list_bots: int
     all: int
+    sim_cpu: float | None = None  # the simulator's CPU seconds (child process only)
 
 
 @dataclass
@@ -106,7 +126,7 @@ class Simulated:
 
 
 @contextmanager
-def in_process(latency: float, bot_count: int) -> Iterator[Simulated]:
+def in_process(latency: float, bot_count: int, cache: bool = False) -> Iterator[Simulated]:
     """The simulator as threads of this process."""
     with Simulator(latency=latency, bot_count=bot_count, clock=lambda: NOW) as sim:
 
@@ -121,9 +141,10 @@ def in_process(latency: float, bot_count: int) -> Iterator[Simulated]:
 
 
 @contextmanager
-def child_process(latency: float, bot_count: int) -> Iterator[Simulated]:
+def child_process(latency: float, bot_count: int, cache: bool = False) -> Iterator[Simulated]:
     """The simulator in a child process, like a remote Botpress."""
-    args = [sys.executable, "-c", CHILD, str(latency), str(bot_count), NOW.isoformat()]
+    mode = "cache" if cache else "generate"
+    args = [sys.executable, "-c", CHILD, str(latency), str(bot_count), NOW.isoformat(), mode]
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     proc = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env)
     stdin, stdout = proc.stdin, proc.stdout
@@ -145,46 +166,87 @@ def child_process(latency: float, bot_count: int) -> Iterator[Simulated]:
 
 
 # --- phase timing: thin wrappers on this run's own objects (no change to slackbot) ----------
+THREADS, CALLER = "threads", "calling thread"  # where a wrapped call ran
+
+
+@dataclass
+class Phase:
+    """One wrapped call, summed over its calls and threads: wall and CPU (``thread_time``,
+    which leaves out time spent waiting for the GIL, the network or a lock), both exclusive
+    of the wrapped calls made inside it."""
+
+    calls: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+    first: float = float("inf")  # perf_counter of the first start and the last end
+    last: float = 0.0
+
+
 @dataclass
 class Phases:
-    """Seconds spent in each wrapped call, summed over threads, and how many calls."""
+    """The wrapped calls of one digest, by name."""
 
-    seconds: dict[str, float] = field(default_factory=dict)
-    calls: dict[str, int] = field(default_factory=dict)
-    spans: dict[str, list[float]] = field(default_factory=dict)  # first start, last end
+    by_name: dict[str, Phase] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    local: threading.local = field(default_factory=threading.local)
+
+    def get(self, name: str, where: str = THREADS) -> Phase:
+        return self.by_name.get(f"{where}:{name}", Phase())
 
     def wrap(self, name: str, fn: F) -> F:
-        """``fn``, timed under ``name``."""
+        """``fn``, timed under ``name`` and where it ran: the pool's threads or the calling
+        thread (the main one)."""
 
         @wraps(fn)
         def timed(*args: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
+            where = CALLER if threading.current_thread() is threading.main_thread() else THREADS
+            stack = self.local.__dict__.setdefault("stack", [])
+            stack.append([0.0, 0.0])  # wall and CPU of the wrapped calls inside this one
+            started, cpu = time.perf_counter(), time.thread_time()
             try:
                 return fn(*args, **kwargs)
             finally:
-                ended = time.perf_counter()
+                ended, spent = time.perf_counter(), time.thread_time() - cpu
+                inner_wall, inner_cpu = stack.pop()
+                if stack:
+                    stack[-1][0] += ended - started
+                    stack[-1][1] += spent
                 with self.lock:
-                    self.seconds[name] = self.seconds.get(name, 0.0) + ended - started
-                    self.calls[name] = self.calls.get(name, 0) + 1
-                    span = self.spans.setdefault(name, [started, ended])
-                    span[0], span[1] = min(span[0], started), max(span[1], ended)
+                    phase = self.by_name.setdefault(f"{where}:{name}", Phase())
+                    phase.calls += 1
+                    phase.wall += ended - started - inner_wall
+                    phase.cpu += spent - inner_cpu
+                    phase.first, phase.last = min(phase.first, started), max(phase.last, ended)
 
         return timed  # type: ignore[return-value]
 
 
+LIST_BOTS = "listBots"
+#: The DigestBuilder method run in the pool's threads, one call per bot.
+POOL_METHODS = ("_bot",)
+PER_BOT = "per bot, the rest (bucketing, coverage queries, stale check)"
+#: The wrapped calls, wherever they run, in the order the table shows them.
+INSIDE = (
+    "getBotAnalytics (HTTP, validation)",
+    "store: save days",
+    "store: read days (history query, row_metrics)",
+    "service.summary_from (summarize, freshness and first-day queries)",
+)
+
+
 @contextmanager
-def instrument(service: Service) -> Iterator[Phases]:
-    """Time the calls a digest makes through ``service``, as instance attributes set for the
-    block's duration only (the classes are untouched)."""
+def instrument(service: Service, builder: DigestBuilder) -> Iterator[Phases]:
+    """Time the calls a digest makes, as instance attributes set for the block's duration
+    only (the classes are untouched)."""
     phases = Phases()
     client, days = service.client, service.store.days
     wrapped = [
-        (client, "list_bots", "listBots"),
-        (client, "get_analytics", "getBotAnalytics (HTTP + validate)"),
-        (days, "save", "store: save days"),
-        (days, "load", "store: load days"),
-        (service, "summary", "service.summary"),
+        (client, "list_bots", LIST_BOTS),
+        *((builder, name, PER_BOT) for name in POOL_METHODS),
+        (client, "get_analytics", INSIDE[0]),
+        (days, "save", INSIDE[1]),
+        (days, "history", INSIDE[2]),  # what ``load`` runs, one bot at a time
+        (service, "summary_from", INSIDE[3]),
     ]
     for owner, attr, name in wrapped:
         setattr(owner, attr, phases.wrap(name, getattr(owner, attr)))
@@ -231,7 +293,7 @@ def digest_once(sim: Simulated, service: Service, workers: int) -> Run:
     """The weekly digest of "all" for the last settled week, and its messages, timed."""
     builder = DigestBuilder(service, workers=workers)
     sim.count()
-    with instrument(service) as phases:
+    with instrument(service, builder) as phases:
         cpu = time.process_time()
         started = time.perf_counter()
         digest = builder.build("all", "weekly", last_settled_week(NOW), now=NOW)
@@ -284,7 +346,7 @@ def profiled(top: int) -> Iterator[list[str]]:
         yield text
     finally:
         main.disable()
-        threading.setprofile(None)  # type: ignore[arg-type]
+        threading.setprofile(None)
     out = io.StringIO()
     stats = pstats.Stats(main, stream=out)
     for profile in profiles:
@@ -341,28 +403,47 @@ def spread(values: list[float], unit: str = "s") -> str:
 
 
 def phase_rows(run: Run, bots: int, workers: int) -> list[str]:
-    """Where a digest's wall time went, phase by phase."""
+    """Where a digest's wall time went, phase by phase: in the pool's threads (one call per
+    bot), then in the calling thread."""
     p = run.phases
-    list_bots = p.seconds.get("listBots", 0.0)
-    pool_names = [n for n in p.seconds if n != "listBots"]
-    starts = [p.spans[n][0] for n in pool_names]
-    ends = [p.spans[n][1] for n in pool_names]
-    pool = (max(ends) - min(starts)) if starts else 0.0
-    rest = run.build - list_bots - pool
-    rows = [
-        f"| listBots ({run.calls.list_bots} page(s), one after another) | {list_bots:.2f} s | |",
-        f"| per-bot part, {min(workers, bots)} threads (first call to last) | {pool:.2f} s | |",
-    ]
-    for name in pool_names:
-        if name == "service.summary":
-            label = "service.summary (covered check, load, summarize)"
-        else:
-            label = name
+    listed = p.get(LIST_BOTS, CALLER)
+    in_pool = [p.get(name) for name in (PER_BOT, *INSIDE)]
+    ran = [phase for phase in in_pool if phase.calls]
+    pool = max(x.last for x in ran) - min(x.first for x in ran) if ran else 0.0
+    total_wall, total_cpu = sum(x.wall for x in in_pool), sum(x.cpu for x in in_pool)
+    rows = []
+    if listed.calls:  # none when the Service's bot list is still fresh (BOTS_TTL)
         rows.append(
-            f"| &nbsp;&nbsp;{label}: {p.calls[name]} calls | | {p.seconds[name]:.2f} thread-s |"
+            f"| listBots, {run.calls.list_bots} page(s) one after another | {listed.wall:.2f} s "
+            f"| | {listed.cpu:.2f} s |"
         )
-    rows.append(f"| the rest of build (month spend, chart series, pool start) | {rest:.2f} s | |")
-    rows.append(f"| digest_messages | {run.messages_s:.2f} s | |")
+    rows.append(
+        f"| per-bot part, {min(workers, bots)} threads, {p.get(PER_BOT).calls} bots (first "
+        f"start to last end) | {pool:.2f} s | {total_wall:.2f} s | {total_cpu:.2f} s |"
+    )
+    for name in INSIDE:
+        phase = p.get(name)
+        if phase.calls:
+            cells = f"{phase.wall:.2f} s | {phase.cpu:.2f} s"
+            rows.append(f"| &nbsp;&nbsp;{name}: {phase.calls} calls | | {cells} |")
+    bot = p.get(PER_BOT)
+    rows.append(f"| &nbsp;&nbsp;{PER_BOT} | | {bot.wall:.2f} s | {bot.cpu:.2f} s |")
+    in_caller = 0.0
+    for name in INSIDE:
+        phase = p.get(name, CALLER)
+        if phase.calls:
+            in_caller += phase.wall
+            rows.append(
+                f"| in the calling thread: {name}: {phase.calls} calls | {phase.wall:.2f} s "
+                f"| | {phase.cpu:.2f} s |"
+            )
+    rest = run.build - listed.wall - pool - in_caller
+    rows.append(
+        f"| the rest of build: storing the bot list, month spend, chart series, threads "
+        f"| {rest:.2f} s "
+        "| | |"
+    )
+    rows.append(f"| digest_messages | {run.messages_s:.2f} s | | |")
     return rows
 
 
@@ -376,6 +457,14 @@ def message_rows(messages: DigestMessages) -> list[str]:
     return rows
 
 
+def load_average() -> str:
+    """The 1-minute load average (other work on a shared machine), or "?"."""
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "?"
+
+
 def main() -> None:
     """Run the benchmark and print the results as markdown tables."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -387,12 +476,30 @@ def main() -> None:
     parser.add_argument("--sync-days", type=int, default=90)
     parser.add_argument("--in-process", action="store_true", help="run the simulator in-process")
     parser.add_argument(
+        "--cache-replies",
+        action="store_true",
+        help="diagnostic: the simulator (child) reuses the records it generated; one "
+        "unmeasured digest fills its cache first",
+    )
+    parser.add_argument(
         "--profile", type=int, default=0, metavar="N", help="also cProfile a cold digest: top N"
     )
     args = parser.parse_args()
 
+    if args.in_process and args.cache_replies:
+        parser.error("--cache-replies needs the simulator in its child process")
     simulator = in_process if args.in_process else child_process
-    with simulator(args.latency, args.bots) as sim, tempfile.TemporaryDirectory() as tmp:
+    load_before = load_average()
+    with (
+        simulator(args.latency, args.bots, args.cache_replies) as sim,
+        tempfile.TemporaryDirectory() as tmp,
+    ):
+        if args.cache_replies:
+            service = make_service(sim, Path(tmp) / "fill.db")
+            try:
+                digest_once(sim, service, args.workers)
+            finally:
+                close(service)
         colds = []
         for i in range(args.repeat):
             service = make_service(sim, Path(tmp) / f"cold{i}.db")
@@ -418,13 +525,16 @@ def main() -> None:
             finally:
                 close(service)
 
-    cold, warm = colds[len(colds) // 2], warms[len(warms) // 2]
+    cold = sorted(colds, key=lambda r: r.wall)[len(colds) // 2]
+    warm = sorted(warms, key=lambda r: r.wall)[len(warms) // 2]
     cold_walls = [r.wall for r in colds]
     warm_walls = [r.wall for r in warms]
     period = colds[0].digest.period
     where = "in a child process" if not args.in_process else "in this process"
+    if args.cache_replies:
+        where += ", replying from its cache of generated records"
     print(f"Digest benchmark, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
-    print(f"Machine: {machine()}")
+    print(f"Machine: {machine()}; load average {load_before} before, {load_average()} after")
     print(
         f"{args.bots} simulated bots ({where}), {args.latency * 1000:g} ms per API call, "
         f"clock fixed at {NOW:%a %Y-%m-%d %H:%M} UTC; weekly digest of all bots for "
@@ -433,20 +543,23 @@ def main() -> None:
     )
     print()
     print(
-        "| store | wall (build + messages) | botstats CPU | analytics calls | per bot | "
-        "listBots calls | all requests |"
+        "| store | wall (build + messages) | botstats CPU | simulator CPU | analytics calls | "
+        "per bot | listBots calls | all requests |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|")
-    for label, runs, walls in (("cold (fresh file)", colds, cold_walls), (
-        f"after a {args.sync_days}-day sync", warms, warm_walls
-    )):
+    print("|---|---:|---:|---:|---:|---:|---:|---:|")
+    for label, runs, walls in (
+        ("cold (fresh file)", colds, cold_walls),
+        (f"after a {args.sync_days}-day sync", warms, warm_walls),
+    ):
         calls = [r.calls for r in runs]
         analytics = sorted({c.analytics for c in calls})
         listed = sorted({c.list_bots for c in calls})
         every = sorted({c.all for c in calls})
         per_bot = statistics.median(c.analytics for c in calls) / args.bots
+        sim_cpu = [c.sim_cpu for c in calls if c.sim_cpu is not None]
         print(
             f"| {label} | {spread(walls)} | {spread([r.cpu for r in runs])} | "
+            f"{spread(sim_cpu) if sim_cpu else 'n/a (in this process)'} | "
             f"{'/'.join(map(str, analytics))} | {per_bot:.2f} | "
             f"{'/'.join(map(str, listed))} | {'/'.join(map(str, every))} |"
         )
@@ -454,22 +567,23 @@ def main() -> None:
     print(
         f"The sync before the second row (not in it): {sync_wall:.2f} s, "
         f"{sync_calls.analytics} analytics + {sync_calls.list_bots} listBots calls, "
-        f"{report.days_fetched:,} bot-days ({report.first}..{report.last}), sync_bots "
+        f"{report.days_fetched:,} bot-days ({report.first}..{report.last}), simulator CPU "
+        f"{sync_calls.sim_cpu or 0:.2f} s, sync_bots "
         f"workers=8. The second row reuses the sync's Service (its bot list cached), as "
         f"the tick does; the cold rows each start a fresh Service."
     )
     print()
     print(f"Where the cold digest's time goes (the median run, {cold.wall:.2f} s):")
     print()
-    print("| phase | wall | summed over threads |")
-    print("|---|---:|---:|")
+    print("| phase | wall | summed over threads | CPU in them |")
+    print("|---|---:|---:|---:|")
     for row in phase_rows(cold, args.bots, args.workers):
         print(row)
     print()
     print(f"After the sync (the median run, {warm.wall:.2f} s):")
     print()
-    print("| phase | wall | summed over threads |")
-    print("|---|---:|---:|")
+    print("| phase | wall | summed over threads | CPU in them |")
+    print("|---|---:|---:|---:|")
     for row in phase_rows(warm, args.bots, args.workers):
         print(row)
     print()
