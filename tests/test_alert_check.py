@@ -114,7 +114,7 @@ def test_planted_cost_per_call_jump_alerts_once(
     planted: tuple[AlertCheck, Store, str, date], slack: FakeSlack, clock: MovableClock
 ) -> None:
     """The pricier-model day raises one message naming the bot, the reading and the buttons."""
-    check, store, bot_id, day = planted
+    check, _store, bot_id, _day = planted
     result, posted = check.run(clock.now)
     assert [p.outcome for p in posted if p.outcome == "sent"]
     fired = {c.alert_id for c in result.changes if c.action == "notify"}
