@@ -133,9 +133,26 @@ def cmd_check(args: argparse.Namespace, console: Console) -> int:
         settings.require("SLACK_BOT_TOKEN")
         poster = SlackPoster(build_web_client(settings))
     service = build_service(settings)
+    routed = any(r.enabled for r in service.store.alerts.route_table())
+    if poster is not None and not (settings.botstats_alert_channel or routed):
+        # Checked alerts are recorded as told: with nowhere to post, they would be lost.
+        raise UsageError(
+            "Say where alerts go: set BOTSTATS_ALERT_CHANNEL (a channel ID) or run "
+            "`/botstats alerts on` in a channel; --dry-run shows them instead.",
+            "botstats check [--dry-run] [--json]",
+        )
     now = service.clock()
     result, posted = build_alert_check(settings, service, poster).run(now, post=not args.dry_run)
-    show_check(console, result, posted, now=now, as_json=args.json, dry_run=args.dry_run)
+    names = {bot.id: bot.name for bot in service.bots()}
+    show_check(
+        console,
+        result,
+        posted,
+        now=now,
+        as_json=args.json,
+        dry_run=args.dry_run,
+        names=names,
+    )
     failed = [p for p in posted if p.outcome in ("failed", "stuck")]
     return 1 if failed else 0
 

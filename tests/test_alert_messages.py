@@ -37,7 +37,7 @@ SUN = date(2026, 11, 29)
 BOT = Bot("bot-1", "Support Assistant", "support")
 LINKS = Dashboard("https://app.botpress.cloud", "ws-1")
 BOT_URL = "https://app.botpress.cloud/workspaces/ws-1/bots/bot-1/overview"
-WEEKS = Band(12.0, 8.10, 17.50, "same-weekday", 42)
+WEEKS = Band(12.0, 8.10, 17.50, "same-weekday", 6)  # six same-weekday points
 TIMES = "\u00d7"
 
 
@@ -163,7 +163,7 @@ def test_cost_with_flat_calls_points_to_a_model_or_prompt_change() -> None:
 
 def test_cost_per_call_alert_uses_its_own_change_for_the_reading() -> None:
     """A cost-per-call alert reads its own tripling against flat calls."""
-    band = Band(0.004, 0.003, 0.005, "same-weekday", 28)
+    band = Band(0.004, 0.003, 0.005, "same-weekday", 4)
     ev = evaluation("cost_per_call", 0.012, band)
     text = all_text(message(view(ev, context={"calls_change": -0.05})))
     assert "*Cost per call* +200%: $0.012 vs $0.004 expected (normal $0.003" in text
@@ -182,20 +182,20 @@ def test_cost_with_four_times_the_calls_points_to_a_loop() -> None:
 
 def test_error_rate_shows_its_wilson_interval_points_and_counts() -> None:
     """The error rate reads with its 95% Wilson interval, the change in points and N of M."""
-    band = Band(0.021, None, 0.05, "binomial", 28)
+    band = Band(0.021, None, 0.05, "binomial", 6)
     detail = {"errors": 62, "calls": 517, "ci_low": 0.098, "ci_high": 0.146}
     msg = message(view(evaluation("error_rate", 0.12, band, detail=detail)))
     alert = sections(msg)[1]
     assert f"*Error rate* +9.9 pp: 12.0% (95% CI 9.8{EN_DASH}14.6%) vs 2.1% expected" in alert
     assert "(normal up to 5.0%)" in alert
     assert "62 of 517 LLM calls failed." in alert
-    assert "baseline: the pooled error rate of the last 28 days" in alert
+    assert "baseline: the error rate pooled over 6 earlier days" in alert
     assert "error rate 12.0% vs 2.1% expected (+9.9 pp) on Sat 28 Nov" in msg.text
 
 
 def test_latency_reads_in_seconds_with_its_calls() -> None:
     """Latency shows durations people read and the calls the mean is over."""
-    band = Band(1100.0, 900.0, 1600.0, "same-weekday", 35)
+    band = Band(1100.0, 900.0, 1600.0, "same-weekday", 5)
     ev = evaluation("latency", 4200.0, band, score=1.4, detail={"calls": 1200})
     msg = message(view(ev))
     alert = sections(msg)[1]
@@ -207,7 +207,7 @@ def test_latency_reads_in_seconds_with_its_calls() -> None:
 
 def test_traffic_drop_to_zero_asks_whether_the_bot_is_reachable() -> None:
     """Zero sessions against a usual Saturday asks whether the bot is reachable."""
-    band = Band(340.0, 250.0, 430.0, "same-weekday", 42)
+    band = Band(340.0, 250.0, 430.0, "same-weekday", 6)
     ev = evaluation("sessions", 0.0, band, direction="down", score=6.0)
     msg = message(view(ev))
     alert = sections(msg)[1]
@@ -217,7 +217,7 @@ def test_traffic_drop_to_zero_asks_whether_the_bot_is_reachable() -> None:
 
 def test_traffic_partial_drop_and_spike_compare_with_the_usual_weekday() -> None:
     """A partial drop and a spike of user messages name the usual weekday."""
-    band = Band(1000.0, 800.0, 1200.0, "same-weekday", 42)
+    band = Band(1000.0, 800.0, 1200.0, "same-weekday", 6)
     drop = all_text(message(view(evaluation("user_messages", 380.0, band, direction="down"))))
     spike = all_text(message(view(evaluation("user_messages", 3100.0, band))))
     assert "User messages at 38% of a usual Saturday." in drop
@@ -322,7 +322,7 @@ def test_a_mention_that_is_not_one_is_escaped() -> None:
 def test_buttons_carry_the_action_ids_and_the_alert_ids() -> None:
     """Acknowledge, both snoozes and Open in Botpress, each value the open alerts' ids."""
     cost = view()
-    errors = view(evaluation("error_rate", 0.2, Band(0.02, None, 0.05, "binomial", 28), score=5))
+    errors = view(evaluation("error_rate", 0.2, Band(0.02, None, 0.05, "binomial", 6), score=5))
     msg = message(cost, errors)
     found = buttons(msg)
     assert list(found) == [
@@ -368,7 +368,7 @@ def test_acknowledged_and_snoozed_alerts_say_who_and_until_when() -> None:
         acknowledged_at=datetime(2026, 11, 29, 9, 0, tzinfo=UTC),
     )
     snoozed = view(
-        evaluation("latency", 4000.0, Band(1000.0, 800.0, 1500.0, "same-weekday", 28)),
+        evaluation("latency", 4000.0, Band(1000.0, 800.0, 1500.0, "same-weekday", 4)),
         state="snoozed",
         snoozed_until=datetime(2026, 12, 6, 13, 0, tzinfo=UTC),
         acknowledged_by="U123",
@@ -407,7 +407,7 @@ def test_resolved_message_strikes_each_alert_with_its_peak_and_no_ack_buttons() 
     now_ev = evaluation(value=11.80, on=SUN, score=0.1)
     cost = view(now_ev, state="resolved", resolution="recovered", peak=41.20, peak_day=SAT)
     errors = view(
-        evaluation("error_rate", 0.09, Band(0.08, None, 0.12, "binomial", 28), on=SUN, score=0.2),
+        evaluation("error_rate", 0.09, Band(0.08, None, 0.12, "binomial", 6), on=SUN, score=0.2),
         state="resolved",
         resolution="new normal since Mon 23 Nov",
         since=date(2026, 11, 23),
@@ -587,7 +587,7 @@ def test_a_bot_named_like_a_mention_is_escaped_everywhere() -> None:
 
 def thirty(bot: Bot) -> list[AlertView]:
     """30 error-rate alerts on ``bot``, each with its own long id, acknowledged and snoozed."""
-    band = Band(0.021, None, 0.05, "binomial", 28)
+    band = Band(0.021, None, 0.05, "binomial", 6)
     detail = {"errors": 62, "calls": 517, "ci_low": 0.098, "ci_high": 0.146}
     until = datetime(2026, 12, 6, 13, 0, tzinfo=UTC)
     return [

@@ -58,3 +58,28 @@ def test_demo_without_db_deletes_its_chart_and_says_so(
     assert "in the demo's temporary folder, deleted when the demo ends; --db PATH keeps it" in out
     assert not chart_path(out).exists()
     assert not list(clean.iterdir())
+
+
+def test_demo_alerts_on_the_planted_anomalies(
+    clean: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The alert step shows the cost-per-call alert message, a builder link and each verdict."""
+    monkeypatch.setenv("COLUMNS", "200")  # a wide terminal: each line of the step on one line
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    step = out[out.index("7. Alerts on the planted anomalies") :]
+    assert "Support Assistant" in step
+    assert "Cost per call +" in step
+    assert "points to a model or prompt change" in step
+    assert "Acknowledge" in step
+    assert "Open in Block Kit Builder: https://app.slack.com/block-kit-builder/#" in step
+    assert re.search(r"^  Support Assistant: \d+ alert\(s\) in 21 days \(", step, re.M)
+    assert (
+        "Support Assistant: LLM cost per call x6 (a pricier model deployed by mistake): "
+        "alerted as cost per call (critical)." in step
+    )
+    assert (
+        "no analytics record (data pipeline gap): no alert: a single missing day is a gap" in step
+    )
+    assert "Open alerts the next digest lists:" in step
+    assert not list(clean.iterdir())

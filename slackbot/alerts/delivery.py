@@ -82,7 +82,13 @@ class AlertDelivery:
         """
         known = {bot.id: bot for bot in bots}
         done: list[Posted] = []
-        for bot_id, group in _by_bot(c for c in changes if c.action in ("notify", "renotify")):
+        # Re-checking the day before can open and close an alert in one run (late data, or
+        # a first check): nothing to tell, so it is not posted only to be resolved.
+        closed = {c.alert_id for c in changes if c.action == "resolve"}
+        told = [
+            c for c in changes if c.action in ("notify", "renotify") and c.alert_id not in closed
+        ]
+        for bot_id, group in _by_bot(told):
             history = (histories or {}).get(bot_id or "")
             chart = self._chart(known.get(bot_id or ""), group, history)
             done += self._notify(bot_id, group, known, now=now, chart=chart)

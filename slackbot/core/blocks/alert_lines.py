@@ -28,6 +28,7 @@ from slackbot.core.formatting import (
     duration_ms,
     money,
     percent,
+    plural,
     points_trend,
     trend,
 )
@@ -189,13 +190,18 @@ def basis(ev: Evaluation) -> str:
     """Where the expected value comes from: ``baseline: same weekday, last 6 weeks``."""
     band, days = ev.band, ev.band.history_days
     method = {
-        "same-weekday": f"baseline: same weekday, last {max(1, days // 7)} weeks",
+        # history_days counts the same-weekday points: one a week.
+        "same-weekday": f"baseline: same weekday, {_weeks(days)}",
         "recent": f"baseline: the last {days} days",
-        "binomial": f"baseline: the pooled error rate of the last {days} days",
+        "binomial": f"baseline: the error rate pooled over {plural(days, 'earlier day')}",
         "budget": "projection: each remaining day's usual cost",
         "presence": f"data on each of the {days} days before",
     }.get(band.method, f"baseline: {days} days of history")
     return f"{method} · :hourglass: limited history" if band.limited else method
+
+
+def _weeks(count: int) -> str:
+    return "last week" if count <= 1 else f"last {count} weeks"
 
 
 def reading(ev: Evaluation, context: Mapping[str, float]) -> str:
