@@ -7,10 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from slackbot.core.anomalies import Thresholds
+from slackbot.core.anomalies import Band, Thresholds
 from slackbot.core.baselines import (
     LIMITED_FACTOR,
     MAD_TO_SD,
+    Expectation,
     Kind,
     band_for,
     baseline_points,
@@ -213,3 +214,73 @@ def test_baseline_points_prefers_the_same_weekday() -> None:
     assert (list(seasonal.values()), limited) == ([1, 2, 3], False)
     recent, limited = baseline_points(weeks_back(1, 2), DAY)
     assert (list(recent.values()), limited) == ([1, 2], True)
+
+
+def test_stricter_values_are_exact() -> None:
+    """Every ratio's excess over 1 and every other effect grows by exactly 1.3."""
+    strict = stricter(T)
+    assert strict.k == pytest.approx(4.5 * 1.3, abs=1e-12)
+    assert strict.alpha == pytest.approx(1e-4**1.3, rel=1e-12)
+    assert strict.error_ratio == pytest.approx(2.3, abs=1e-12)
+    assert strict.error_points == pytest.approx(0.039, abs=1e-12)
+    assert strict.latency_ratio == pytest.approx(1.65, abs=1e-12)
+    assert strict.cost_per_call_ratio == pytest.approx(2.04, abs=1e-12)
+
+
+@pytest.mark.parametrize(
+    ("center", "reach"),
+    [(None, 1.0), (100.0, None), (100.0, 0.0), (100.0, -1.0)],
+    ids=["no-center", "no-reach", "zero-reach", "negative-reach"],
+)
+def test_score_without_a_band_is_zero(center: float | None, reach: float | None) -> None:
+    """No centre or no positive reach: nothing to breach, score 0."""
+    expectation = Expectation(Band(None, None, None, "recent", 0), "count", center, reach)
+    assert expectation.score(1_000.0, "up") == 0.0
+
+
+@pytest.mark.parametrize(
+    ("value", "expected", "ratio", "score"),
+    [
+        (math.nan, 1.0, 3.0, 0.0),
+        (-1.0, 1.0, 3.0, 0.0),
+        (2.0, -1.0, 3.0, 0.0),
+        (2.0, 1.0, 1.0, 0.0),
+        (2.0, 1.0, 0.5, 0.0),
+        (None, 1.0, 3.0, 0.0),
+        (1.0, 1.0, 3.0, 0.0),
+    ],
+    ids=["nan", "negative", "negative-expected", "ratio-1", "ratio-under-1", "none", "equal"],
+)
+def test_ratio_score_guards(
+    value: float | None, expected: float, ratio: float, score: float
+) -> None:
+    """Garbage values, a negative expectation or a ratio of at most 1 score 0."""
+    assert ratio_score(value, expected, ratio) == score
+
+
+@pytest.mark.parametrize(
+    ("values", "kind", "band"),
+    [
+        pytest.param({}, "count", Band(None, None, None, "recent", 0, True), id="empty"),
+        pytest.param({}, "cost", Band(None, None, None, "recent", 0, True), id="empty-cost"),
+        pytest.param(
+            weeks_back(), "count", Band(None, None, None, "recent", 0, True), id="no-weeks"
+        ),
+    ],
+)
+def test_empty_expectation_is_exact(values: dict[date, float], kind: Kind, band: Band) -> None:
+    """No points: an empty band of the recent method, and the kind kept."""
+    assert expect(values, DAY, kind=kind, thresholds=T) == Expectation(band, kind)
+
+
+def test_short_cost_expectation_is_in_dollars() -> None:
+    """Under 3 cost points the expected value comes back in dollars, the kind kept."""
+    result = expect({DAY - timedelta(days=1): 50.0}, DAY, kind="cost", thresholds=T)
+    assert result.kind == "cost"
+    assert (result.center, result.reach) == (None, None)
+    assert result.band.expected == pytest.approx(50.0, rel=1e-12)
+    assert (result.band.method, result.band.history_days, result.band.limited) == (
+        "recent",
+        1,
+        True,
+    )

@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from scipy.stats import binom, binomtest  # type: ignore[import-untyped]
 
-from slackbot.core.anomalies import Direction, Evaluation, Metric, Sensitivity, Thresholds
+from slackbot.core.anomalies import Band, Direction, Evaluation, Metric, Sensitivity, Thresholds
+from slackbot.core.baselines import stricter
 from slackbot.core.detectors import (
     PACE,
     evaluate_budget,
@@ -19,6 +20,7 @@ from slackbot.core.detectors import (
     p_value,
     wilson,
 )
+from slackbot.core.detectors.context import Context, finite
 from slackbot.core.digest import MonthSpend
 from slackbot.core.models import Metrics
 
@@ -517,3 +519,462 @@ def test_budget_stages(month: MonthSpend, fired: set[float]) -> None:
 def test_no_budget_no_evaluation() -> None:
     """Without a budget there is nothing to evaluate."""
     assert evaluate_budget(spend(500, 900, budget=None), day=date(2026, 3, 14)) == []
+
+
+# --- exact values (mutation tests) ------------------------------------------------------
+
+
+def calls_day(calls: int, errors: int = 0, **fields: Any) -> Metrics:
+    """A day of ``calls`` LLM calls with ``errors`` errors (``fields``: other Metrics fields)."""
+    return Metrics(days=1, llm_calls=calls, llm_errors=errors, **fields)
+
+
+def weekly(*days: Metrics, day: date = MONDAY) -> dict[date, Metrics]:
+    """The same weekday before ``day``, newest first: one record a week."""
+    return {day - timedelta(weeks=i + 1): m for i, m in enumerate(days)}
+
+
+def pooled(calls: int, errors: int) -> float:
+    """The pooled baseline rate of ``errors`` over ``calls``, as the error detector pools it."""
+    return (errors + 0.5) / (calls + 1)
+
+
+@pytest.mark.parametrize(
+    ("month", "scores"),
+    [
+        pytest.param(spend(85, 170), [1.7, 85 / 80, 0.85], id="80pct"),
+        pytest.param(spend(0.5, 0.5), [0.005, 0.5 / 80, 0.005], id="under-a-dollar"),
+        pytest.param(spend(-1, math.inf), [0.0, 0.0, 0.0], id="garbage"),
+        pytest.param(spend(0, 0), [0.0, 0.0, 0.0], id="nothing"),
+    ],
+)
+def test_budget_evaluations_are_exact(month: MonthSpend, scores: list[float]) -> None:
+    """Each stage reports its value, a band at its limit over the days counted, and its detail."""
+    day = date(2026, 3, 14)
+    result = evaluate_budget(month, day=day)
+    detail = {"spent": month.spent, "projected": month.projected, "budget": 100.0}
+    expected = [
+        Evaluation(
+            None,
+            "budget",
+            "up",
+            day,
+            value,
+            Band(limit, None, limit, "budget", 14),
+            score,
+            {**detail, "stage": stage},
+        )
+        for (stage, value, limit), score in zip(
+            [(PACE, month.projected, 100.0), (0.8, month.spent, 80.0), (1.0, month.spent, 100.0)],
+            scores,
+            strict=True,
+        )
+    ]
+    assert result == expected
+
+
+@pytest.mark.parametrize(
+    ("budget", "count"),
+    [
+        pytest.param(0.0, 0, id="zero"),
+        pytest.param(-5.0, 0, id="negative"),
+        pytest.param(math.inf, 0, id="inf"),
+        pytest.param(math.nan, 0, id="nan"),
+        pytest.param(0.5, 3, id="half-a-dollar"),
+    ],
+)
+def test_budget_must_be_positive_and_finite(budget: float, count: int) -> None:
+    """A budget of 0, below 0 or non-finite is no budget; any positive one is."""
+    assert len(evaluate_budget(spend(1, 2, budget=budget), day=date(2026, 3, 14))) == count
+
+
+def test_budget_on_the_first_counts_no_days() -> None:
+    """Nothing closed yet this month: the bands say 0 days."""
+    month = MonthSpend(date(2026, 3, 1), None, 0.0, 50.0, 100.0)
+    result = evaluate_budget(month, day=date(2026, 3, 1))
+    assert [e.band.history_days for e in result] == [0, 0, 0]
+    assert [e.score for e in result] == [0.5, 0.0, 0.0]
+
+
+@pytest.mark.parametrize(
+    ("past", "run", "active", "score"),
+    [
+        pytest.param({**history(), MONDAY: day_metrics(MONDAY)}, 0.0, 14, 0.0, id="present"),
+        pytest.param(with_gap(1), 1.0, 14, 0.0, id="1-day"),
+        pytest.param(with_gap(2), 2.0, 14, 1.0, id="2-days"),
+        pytest.param(with_gap(2, active=9), 2.0, 8, 1.0, id="exactly-8-active"),
+        pytest.param(with_gap(2, active=8), 2.0, 7, 0.0, id="7-active"),
+        pytest.param(with_gap(27), 27.0, 14, 13.5, id="27-days"),
+        pytest.param(with_gap(28), 28.0, 14, 0.0, id="28-days-gone"),
+        pytest.param({}, 28.0, 0, 0.0, id="never-seen"),
+    ],
+)
+def test_missing_data_is_exact(
+    past: dict[date, Metrics], run: float, active: int, score: float
+) -> None:
+    """The value is the run (capped at 28), the band a presence band over the active days."""
+    evaluation = judge("missing_data", "down", past.get(MONDAY), past=past)
+    assert evaluation == Evaluation(
+        "bot-1",
+        "missing_data",
+        "down",
+        MONDAY,
+        run,
+        Band(0.0, None, 1.0, "presence", active),
+        score,
+        {"active_days": float(active)},
+    )
+
+
+def test_wilson_and_p_value_edges() -> None:
+    """No calls: the whole [0, 1]; no errors: p-value 1."""
+    assert wilson(0, 0) == (0.0, 1.0)
+    assert wilson(3, -1) == (0.0, 1.0)
+    assert p_value(0, 50, 0.1) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("past", "band"),
+    [
+        pytest.param({}, Band(None, None, None, "binomial", 0, True), id="no-history"),
+        pytest.param(
+            weekly(calls_day(100, 3), calls_day(100, 5)),
+            Band(pooled(200, 8), None, None, "binomial", 2, True),
+            id="two-days",
+        ),
+        pytest.param(
+            weekly(*[calls_day(100, 3)] * 3),
+            Band(pooled(300, 9), None, pooled(300, 9) * 2, "binomial", 3, False),
+            id="three-days-ratio",
+        ),
+        pytest.param(
+            weekly(*[calls_day(100, 1)] * 3),
+            Band(pooled(300, 3), None, pooled(300, 3) + 0.03, "binomial", 3, False),
+            id="three-days-points",
+        ),
+        pytest.param(
+            weekly(*[calls_day(100, 60)] * 3),
+            Band(pooled(300, 180), None, 1.0, "binomial", 3, False),
+            id="capped-at-1",
+        ),
+        pytest.param(
+            weekly(calls_day(0), calls_day(0), calls_day(0), *[calls_day(100, 3)] * 3),
+            Band(pooled(300, 9), None, pooled(300, 9) * 2, "binomial", 3, False),
+            id="days-without-calls-skipped",
+        ),
+        pytest.param(
+            weekly(*[calls_day(1)] * 3, *[calls_day(100, 3)] * 3),
+            Band(pooled(303, 9), None, pooled(303, 9) * 2, "binomial", 6, False),
+            id="one-call-days-count",
+        ),
+    ],
+)
+def test_error_rate_band_is_exact(past: dict[date, Metrics], band: Band) -> None:
+    """The pooled rate ``(e + 0.5) / (n + 1)``, its edge ``max(x ratio, + points)``, capped at 1."""
+    evaluation = judge("error_rate", "up", None, past=past)
+    assert evaluation == Evaluation("bot-1", "error_rate", "up", MONDAY, None, band, 0.0, {})
+
+
+def test_limited_error_band_is_stricter() -> None:
+    """On the recent fallback the edge is ``p0 x 2.3`` (the stricter ratio)."""
+    past = {MONDAY - timedelta(days=i): calls_day(100, 3) for i in range(1, 8)}
+    band = judge("error_rate", "up", None, past=past).band
+    p0 = pooled(700, 21)
+    assert band == Band(p0, None, p0 * (1 + 1.3), "binomial", 7, True)
+
+
+def test_excluded_days_stay_out_of_the_error_band() -> None:
+    """Flagged error days do not feed the pooled rate."""
+    past = weekly(*[calls_day(100, 50)] * 3, *[calls_day(100, 3)] * 3)
+    flagged = [MONDAY - timedelta(weeks=w) for w in (1, 2, 3)]
+    band = judge("error_rate", "up", None, past=past, excluded={"error_rate": flagged}).band
+    assert (band.expected, band.history_days) == (pooled(300, 9), 3)
+
+
+def _ci(errors: int, calls: int) -> dict[str, float]:
+    low, high = wilson(errors, calls)
+    return {
+        "calls": float(calls),
+        "errors": float(errors),
+        "rate": min(errors / calls, 1.0),
+        "ci_low": low,
+        "ci_high": high,
+    }
+
+
+@pytest.mark.parametrize(
+    ("today", "past", "band", "extra"),
+    [
+        pytest.param(
+            calls_day(200, 260),
+            weekly(*[calls_day(100, 3)] * 3),
+            Band(pooled(300, 9), None, pooled(300, 9) * 2, "binomial", 3, False),
+            {"suspect": 1.0},
+            id="suspect",
+        ),
+        pytest.param(
+            calls_day(200, 30),
+            weekly(calls_day(100, 3)),
+            Band(pooled(100, 3), None, None, "binomial", 1, True),
+            {},
+            id="no-edge",
+        ),
+        pytest.param(
+            calls_day(200, 30),
+            {},
+            Band(None, None, None, "binomial", 0, True),
+            {},
+            id="no-history",
+        ),
+    ],
+)
+def test_unscored_error_rate_is_exact(
+    today: Metrics, past: dict[date, Metrics], band: Band, extra: dict[str, float]
+) -> None:
+    """Suspect or without an edge: score 0, the rate, the band and the interval still reported."""
+    evaluation = judge("error_rate", "up", today, past=past)
+    detail = {**_ci(today.llm_errors, today.llm_calls), **extra}
+    rate = min(today.llm_errors / today.llm_calls, 1.0)
+    assert evaluation == Evaluation("bot-1", "error_rate", "up", MONDAY, rate, band, 0.0, detail)
+
+
+def _effect(errors: int, calls: int, p0: float, t: Thresholds) -> float:
+    rate = errors / calls
+    return min(math.log(rate / p0) / math.log(t.error_ratio), (rate - p0) / t.error_points)
+
+
+def _significance(errors: int, calls: int, p0: float, t: Thresholds) -> float:
+    return math.log(binom.sf(errors - 1, calls, p0)) / math.log(t.alpha)
+
+
+BASE = weekly(*[calls_day(1000, 20)] * 3)  # p0 = 60.5 / 3001
+P0 = pooled(3000, 60)
+
+
+@pytest.mark.parametrize(
+    ("today", "thresholds", "score", "tested"),
+    [
+        pytest.param(
+            calls_day(30, 5),
+            T,
+            min(_effect(5, 30, P0, T), _significance(5, 30, P0, T)),
+            True,
+            id="exactly-min-calls-and-min-errors",
+        ),
+        pytest.param(calls_day(29, 5), T, 0.0, False, id="one-call-short"),
+        pytest.param(calls_day(100, 4), T, 0.0, False, id="one-error-short"),
+        pytest.param(calls_day(1000, 45), T, _effect(45, 1000, P0, T), True, id="points-bound"),
+        pytest.param(calls_day(1000, 25), T, _effect(25, 1000, P0, T), False, id="small-effect"),
+        pytest.param(calls_day(1000, 1000), T, _effect(1000, 1000, P0, T), True, id="p-is-0"),
+    ],
+)
+def test_error_score_is_exact(
+    today: Metrics, thresholds: Thresholds, score: float, tested: bool
+) -> None:
+    """The score is min(ratio, points, significance); the test runs only from the resolve score."""
+    evaluation = judge("error_rate", "up", today, past=BASE, thresholds=thresholds)
+    assert evaluation.score == pytest.approx(score, rel=1e-9)
+    assert ("p_value" in evaluation.detail) is tested
+
+
+def test_error_effect_of_exactly_the_resolve_score_is_tested() -> None:
+    """An effect of exactly 0.5 is not below the resolve score: the p-value is computed."""
+    errors, calls = 40, 1000
+    points = (errors / calls - P0) * 2
+    t = Thresholds(error_ratio=1.01, error_points=points)
+    evaluation = judge("error_rate", "up", calls_day(calls, errors), past=BASE, thresholds=t)
+    assert "p_value" in evaluation.detail
+    assert evaluation.score == pytest.approx(min(0.5, _significance(errors, calls, P0, t)))
+
+
+def test_limited_error_score_uses_the_stricter_thresholds() -> None:
+    """On the recent fallback the day is scored against ratio 2.3 and points 3.9."""
+    past = {MONDAY - timedelta(days=i): calls_day(1000, 20) for i in range(1, 8)}
+    p0 = pooled(7000, 140)
+    evaluation = judge("error_rate", "up", calls_day(1000, 60), past=past)
+    strict = stricter(T)
+    expected = min(_effect(60, 1000, p0, strict), _significance(60, 1000, p0, strict))
+    assert evaluation.score == pytest.approx(expected, rel=1e-9)
+
+
+# --- per call, exact -------------------------------------------------------------------
+
+
+def per_call_day(calls: int, cost_per_call: float = 0.02, latency: float = 1000.0) -> Metrics:
+    """A day of ``calls`` calls at a flat price and latency."""
+    cost = calls * cost_per_call
+    return calls_day(calls, cost_sum=cost, call_cost_sum=cost, latency_sum=latency * calls)
+
+
+@pytest.mark.parametrize(
+    ("metric", "limited", "ratio"),
+    [
+        pytest.param("cost_per_call", False, 1.8, id="cost-per-call"),
+        pytest.param("cost_per_call", True, 1 + 0.8 * 1.3, id="cost-per-call-limited"),
+        pytest.param("latency", False, 1.5, id="latency"),
+        pytest.param("latency", True, 1 + 0.5 * 1.3, id="latency-limited"),
+    ],
+)
+def test_per_call_score_is_the_ratio_score(metric: Metric, limited: bool, ratio: float) -> None:
+    """Twice the flat baseline: the ratio score, its threshold stricter on limited history."""
+    if limited:
+        past = {MONDAY - timedelta(days=i): per_call_day(100) for i in range(1, 8)}
+    else:
+        past = weekly(*[per_call_day(100)] * 6)
+    evaluation = judge(metric, "up", per_call_day(100, 0.04, 2000.0), past=past)
+    assert evaluation.band.limited is limited
+    assert evaluation.value == pytest.approx(0.04 if metric == "cost_per_call" else 2000.0)
+    assert evaluation.score == pytest.approx(math.log(2) / math.log(ratio), rel=1e-9)
+    assert evaluation.detail == {"calls": 100.0}
+
+
+@pytest.mark.parametrize("metric", ["cost_per_call", "latency"])
+def test_per_call_volume_is_inclusive(metric: Metric) -> None:
+    """Exactly min_calls calls, on the day and on the baseline days, is enough volume."""
+    past = weekly(*[per_call_day(30, 0.04)] * 6)
+    evaluation = judge(metric, "up", per_call_day(30, 0.08, 2000.0), past=past)
+    assert evaluation.band.history_days == 6
+    assert evaluation.score > 1.0
+    assert evaluation.detail == {"calls": 30.0}
+
+
+def test_cost_per_call_at_exactly_the_floor_is_scored() -> None:
+    """A day that spent exactly the cost floor is not cheap."""
+    past = weekly(*[per_call_day(200, 0.002)] * 6)
+    evaluation = judge("cost_per_call", "up", per_call_day(200, 0.005), past=past)
+    assert evaluation.score == pytest.approx(math.log(2.5) / math.log(1.8), rel=1e-6)
+
+
+@pytest.mark.parametrize("metric", ["cost_per_call", "latency", "cost"])
+def test_no_record_has_no_detail(metric: Metric) -> None:
+    """No record on the day: no value, no detail, score 0."""
+    evaluation = judge(metric, "up", None, past=weekly(*[per_call_day(100)] * 6))
+    assert (evaluation.value, evaluation.detail, evaluation.score) == (None, {}, 0.0)
+
+
+@pytest.mark.parametrize("metric", ["cost_per_call", "latency", "cost", "sessions"])
+def test_excluded_days_stay_out_of_every_band(metric: Metric) -> None:
+    """Each detector keeps its own flagged days out of its band."""
+    past = weekly(*[per_call_day(100, 0.5, 9000.0)] * 3, *[per_call_day(100)] * 3)
+    for m in past.values():
+        object.__setattr__(m, "sessions", 100)
+    flagged = [MONDAY - timedelta(weeks=w) for w in (1, 2, 3)]
+    band = judge(metric, "up", None, past=past, excluded={metric: flagged}).band
+    assert band.history_days == 3
+
+
+# --- cost, exact -----------------------------------------------------------------------
+
+
+def test_cost_detail_and_value() -> None:
+    """The daily cost reports its dollars and its calls."""
+    evaluation = judge("cost", "up", per_call_day(100, 0.06), past=weekly(*[per_call_day(100)] * 6))
+    assert evaluation.value == pytest.approx(6.0)
+    assert evaluation.detail == {"calls": 100.0}
+    assert evaluation.score > 1.0
+
+
+@pytest.mark.parametrize(
+    ("value", "past", "scored"),
+    [
+        pytest.param(1.0, weekly(*[per_call_day(10)] * 6), True, id="exactly-the-floor"),
+        pytest.param(0.99, weekly(*[per_call_day(10)] * 6), False, id="under-the-floor"),
+        pytest.param(0.5, {}, False, id="under-the-floor-no-history"),
+    ],
+)
+def test_cost_floor_is_inclusive(value: float, past: dict[date, Metrics], scored: bool) -> None:
+    """A cost of exactly the floor is scored (here $0.20 a day to $1)."""
+    today = calls_day(10, cost_sum=value, call_cost_sum=value)
+    evaluation = judge("cost", "up", today, past=past)
+    assert (evaluation.score > 1.0) is scored
+
+
+def test_intraday_is_exact() -> None:
+    """Intraday cost: the bot, the partial dollars, its calls and flagged days kept out."""
+    past = weekly(*[per_call_day(100, 0.5)] * 3, *[per_call_day(100)] * 3)
+    flagged = [MONDAY - timedelta(weeks=w) for w in (1, 2, 3)]
+    so_far = per_call_day(50, 0.2)
+    evaluation = evaluate_intraday("bot-7", past, MONDAY, so_far, thresholds=T, excluded=flagged)
+    assert (evaluation.bot_id, evaluation.metric, evaluation.day) == (
+        "bot-7",
+        "intraday_cost",
+        MONDAY,
+    )
+    assert evaluation.value == pytest.approx(10.0)
+    assert evaluation.detail == {"calls": 50.0}
+    assert evaluation.band.history_days == 3
+    assert evaluation.band.expected == pytest.approx(2.0)
+    assert evaluation.score > 1.0
+
+
+# --- traffic, exact ----------------------------------------------------------------------
+
+
+def traffic_day(sessions: int) -> Metrics:
+    """A day of ``sessions`` sessions and three user messages each."""
+    return Metrics(days=1, sessions=sessions, user_messages=3 * sessions)
+
+
+@pytest.mark.parametrize(
+    ("metric", "value"),
+    [
+        pytest.param("sessions", 40.0, id="sessions"),
+        pytest.param("user_messages", 120.0, id="msgs"),
+    ],
+)
+def test_traffic_value_is_its_own_count(metric: Metric, value: float) -> None:
+    """Sessions read sessions and user messages read user messages."""
+    evaluation = judge(metric, "down", traffic_day(40), past=weekly(*[traffic_day(100)] * 6))
+    assert evaluation.value == value
+    assert evaluation.band.expected == value * 2.5
+
+
+def test_traffic_at_exactly_the_floor_is_scored() -> None:
+    """An expected count of exactly the traffic floor is not quiet."""
+    evaluation = judge("sessions", "down", traffic_day(0), past=weekly(*[traffic_day(20)] * 6))
+    assert evaluation.score == pytest.approx(20 / (4.5 * math.sqrt(20)))
+
+
+# --- context -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("score", "safe"),
+    [
+        pytest.param(0.7, 0.7, id="kept"),
+        pytest.param(-1.0, 0.0, id="negative"),
+        pytest.param(math.inf, 0.0, id="inf"),
+        pytest.param(math.nan, 0.0, id="nan"),
+    ],
+)
+def test_evaluation_keeps_only_finite_positive_scores(score: float, safe: float) -> None:
+    """A negative or non-finite score reads as 0."""
+    ctx = Context.build("bot-1", {}, MONDAY, T)
+    band = Band(None, None, None, "recent", 0, True)
+    assert ctx.evaluation("cost", "up", 1.0, band, score).score == safe
+
+
+def test_column_reads_only_finite_values() -> None:
+    """A column skips days without a value or with a non-finite one, and says which it lacks."""
+    costs = {1: 2.0, 2: math.nan, 3: math.inf, 4: 5.0}
+    past = {MONDAY - timedelta(days=i): calls_day(1, cost_sum=c) for i, c in costs.items()}
+    column = Context.build("bot-1", past, MONDAY, T).column(lambda m: m.cost_sum)
+    first, second, _, fourth = (MONDAY - timedelta(days=i) for i in costs)
+    assert dict(column) == {first: 2.0, fourth: 5.0}
+    assert len(column) == 2
+    assert column[first] == 2.0
+    assert column.get(second, 9.0) == 9.0
+    assert column.get(MONDAY) is None
+    with pytest.raises(KeyError) as error:
+        column[second]
+    assert error.value.args == (second,)
+
+
+@pytest.mark.parametrize(
+    ("value", "kept"),
+    [(1.5, 1.5), (0.0, 0.0), (None, None), (math.nan, None), (-math.inf, None)],
+    ids=["number", "zero", "none", "nan", "minus-inf"],
+)
+def test_finite(value: float | None, kept: float | None) -> None:
+    """``finite`` keeps finite numbers only."""
+    assert finite(value) == kept
