@@ -38,7 +38,7 @@ def daily(n: int, weekday: float, weekend: float, day: date = DAY) -> dict[date,
 def test_same_weekday_median_and_mad() -> None:
     """The expectation is the median of the same weekday, its spread 1.4826 x the MAD."""
     values = weeks_back(100, 110, 90, 120, 80, 100)
-    band = band_for(values, DAY, kind="count", thresholds=T)
+    band = band_for(values, DAY, kind="mean", thresholds=T)
     reach = T.k * MAD_TO_SD * 10  # MAD of (0, 10, 10, 20, 20, 0) is 10
     assert band.method == "same-weekday"
     assert band.history_days == 6
@@ -52,7 +52,7 @@ def test_only_the_same_weekday_feeds_the_band() -> None:
     """Weekdays do not pull a Saturday band up: 'compares Sunday to Sundays'."""
     values = daily(42, weekday=200, weekend=80)
     saturday = DAY - timedelta(days=2)
-    band = band_for(values, saturday, kind="count", thresholds=T)
+    band = band_for(values, saturday, kind="mean", thresholds=T)
     assert band.expected == 80
     assert band.high is not None
     assert band.high < 200
@@ -61,26 +61,48 @@ def test_only_the_same_weekday_feeds_the_band() -> None:
 def test_only_six_weeks_are_read() -> None:
     """Weeks older than six do not count, whatever they hold."""
     values = weeks_back(100, 100, 100, 100, 100, 100, 1000, 1000, 1000, 1000)
-    band = band_for(values, DAY, kind="count", thresholds=T)
+    band = band_for(values, DAY, kind="mean", thresholds=T)
     assert (band.expected, band.history_days) == (100, 6)
 
 
 @pytest.mark.parametrize(
     ("kind", "level", "scale"),
     [
-        ("count", 100.0, 10.0),  # sqrt(100) = 10% of 100
-        ("count", 10_000.0, 1_000.0),  # the relative floor beats sqrt(10000) = 100
-        ("count", 4.0, 2.0),  # sqrt(4) beats 10% and the absolute floor of 1
-        ("count", 0.0, 1.0),  # the absolute floor: a band never has zero width
         ("mean", 1200.0, 120.0),
         ("ratio", 0.02, 0.002),
     ],
-    ids=["count-poisson", "count-relative", "count-small", "count-zero", "mean", "ratio"],
+    ids=["mean", "ratio"],
 )
 def test_scale_floors_when_the_mad_is_zero(kind: Kind, level: float, scale: float) -> None:
     """Identical values (MAD 0) still give a band: relative, absolute and Poisson floors."""
     band = band_for(weeks_back(*[level] * 6), DAY, kind=kind, thresholds=T)
     assert band.high == pytest.approx(level + T.k * scale)
+
+
+@pytest.mark.parametrize(
+    ("level", "scale"),
+    [
+        (100.0, 0.1),  # Poisson: 1/sqrt(100) beats log(1.1) = 0.095
+        (10_000.0, math.log1p(0.10)),  # the relative floor beats 1/sqrt(10000)
+        (4.0, 0.5),  # a small count is noisy: 1/sqrt(4)
+        (0.0, 1.0),  # never narrower than a count of 1's Poisson noise
+    ],
+    ids=["poisson", "relative", "small", "zero"],
+)
+def test_count_bands_are_on_a_log_scale(level: float, scale: float) -> None:
+    """Counts compare log1p(count): a busy bot's sessions vary by a share of themselves."""
+    band = band_for(weeks_back(*[level] * 6), DAY, kind="count", thresholds=T)
+    assert band.expected == pytest.approx(level)
+    assert band.high == pytest.approx(math.expm1(math.log1p(level) + T.k * scale))
+    assert band.low == pytest.approx(max(0.0, math.expm1(math.log1p(level) - T.k * scale)))
+
+
+def test_a_drop_of_80_percent_on_a_noisy_busy_bot_is_past_the_band() -> None:
+    """With 18% day-to-day noise around 1,200 sessions, 340 sessions is below the band."""
+    values = weeks_back(1010, 1728, 1208, 1944, 1106, 1230)
+    result = expect(values, DAY, kind="count", thresholds=T)
+    assert result.score(343.0, "down") >= 1.0
+    assert result.score(1000.0, "down") < 1.0  # an ordinary quiet day does not fire
 
 
 def test_cost_band_is_on_a_log_scale_and_reported_in_dollars() -> None:
@@ -99,14 +121,14 @@ def test_cost_band_is_on_a_log_scale_and_reported_in_dollars() -> None:
 
 def test_low_edge_is_clamped_at_zero() -> None:
     """A wide count band stops at 0: a count cannot go negative."""
-    band = band_for(weeks_back(5, 50, 5, 50, 5, 50), DAY, kind="count", thresholds=T)
+    band = band_for(weeks_back(5, 50, 5, 50, 5, 50), DAY, kind="mean", thresholds=T)
     assert band.low == 0.0
 
 
 def test_fallback_before_three_weeks_is_recent_limited_and_stricter() -> None:
     """With 2 same-weekday points: the last 14 days, limited, k x 1.3."""
     values = {DAY - timedelta(days=i): 100.0 for i in range(1, 15)}
-    band = band_for(values, DAY, kind="count", thresholds=T)
+    band = band_for(values, DAY, kind="mean", thresholds=T)
     assert (band.method, band.history_days, band.limited) == ("recent", 14, True)
     assert band.high == pytest.approx(100 + T.k * LIMITED_FACTOR * 10)
 
@@ -115,7 +137,7 @@ def test_fallback_band_holds_the_weekend_swing() -> None:
     """Mixing weekdays with weekends, the fallback's band spans both: a weekend is no drop."""
     values = daily(13, weekday=200, weekend=80)
     saturday = DAY - timedelta(days=2)
-    result = expect(values, saturday, kind="count", thresholds=T)
+    result = expect(values, saturday, kind="mean", thresholds=T)
     assert result.band.limited
     assert result.score(80, "down") < 1.0
     assert result.score(200, "up") < 1.0
@@ -134,7 +156,7 @@ def test_too_little_history_gives_no_band(
     values: dict[date, float], expected: float | None, history_days: int
 ) -> None:
     """Under 3 points: an expected value (None without any), no edges, and no score."""
-    result = expect(values, DAY, kind="count", thresholds=T)
+    result = expect(values, DAY, kind="mean", thresholds=T)
     assert result.band.expected == expected
     assert result.band.history_days == history_days
     assert (result.band.low, result.band.high) == (None, None)
@@ -146,8 +168,8 @@ def test_excluded_days_do_not_feed_the_band() -> None:
     """Flagged days are left out: three anomalous weeks do not raise the baseline."""
     values = weeks_back(300, 300, 300, 100, 100, 100)
     flagged = [DAY - timedelta(weeks=w) for w in (1, 2, 3)]
-    raised = band_for(values, DAY, kind="count", thresholds=T)
-    clean = band_for(values, DAY, kind="count", thresholds=T, excluded=flagged)
+    raised = band_for(values, DAY, kind="mean", thresholds=T)
+    clean = band_for(values, DAY, kind="mean", thresholds=T, excluded=flagged)
     assert raised.expected == 200
     assert (clean.expected, clean.history_days, clean.method) == (100, 3, "same-weekday")
 
@@ -156,14 +178,14 @@ def test_gaps_are_not_zeros() -> None:
     """Missing weeks are skipped, never read as 0."""
     values = weeks_back(100, 100, 100, 100)
     del values[DAY - timedelta(weeks=2)]
-    band = band_for(values, DAY, kind="count", thresholds=T)
+    band = band_for(values, DAY, kind="mean", thresholds=T)
     assert (band.expected, band.history_days) == (100, 3)
 
 
 def test_non_finite_values_are_skipped() -> None:
     """A NaN or infinite value in history is no point of the band."""
     values = weeks_back(100, math.nan, 100, math.inf, 100, 100)
-    band = band_for(values, DAY, kind="count", thresholds=T)
+    band = band_for(values, DAY, kind="mean", thresholds=T)
     assert (band.expected, band.history_days) == (100, 4)
 
 
@@ -183,7 +205,7 @@ def test_non_finite_values_are_skipped() -> None:
 )
 def test_score_is_in_band_widths(value: float, direction: str, score: float) -> None:
     """The score is the robust z over k: 1.0 on the band's edge, 0 inside or for garbage."""
-    result = expect(weeks_back(*[100.0] * 6), DAY, kind="count", thresholds=T)
+    result = expect(weeks_back(*[100.0] * 6), DAY, kind="mean", thresholds=T)
     assert result.score(value, direction) == pytest.approx(score)  # type: ignore[arg-type]
 
 

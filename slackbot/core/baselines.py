@@ -30,7 +30,10 @@ MIN_POINTS = 3  # fewer points than this: an expected value, but no band to brea
 LIMITED_FACTOR = 1.3  # how much stricter every threshold is on limited history
 MAD_TO_SD = 1.4826  # the MAD of a normal sample times this estimates its sd
 #: The narrowest spread of each kind, in the kind's own scale (log1p dollars for cost).
-ABSOLUTE_FLOOR: Mapping[Kind, float] = {"count": 1.0, "cost": 0.01, "mean": 1.0, "ratio": 1e-9}
+ABSOLUTE_FLOOR: Mapping[Kind, float] = {"count": 0.05, "cost": 0.01, "mean": 1.0, "ratio": 1e-9}
+#: Kinds judged on a log scale: their noise grows with their size (a busy bot's sessions
+#: vary by a share of themselves, not by a fixed number).
+LOG_KINDS: frozenset[Kind] = frozenset({"count", "cost"})
 
 _WEEKLY = tuple(timedelta(weeks=w) for w in range(1, WEEKS + 1))
 _RECENT = tuple(timedelta(days=i) for i in range(1, RECENT_DAYS + 1))
@@ -160,8 +163,9 @@ def _scale(points: list[float], center: float, kind: Kind, relative: float, limi
         mean = sum(points) / len(points)
         spread = max(spread, math.sqrt(sum((x - mean) ** 2 for x in points) / len(points)))
     # On the log scale a relative floor is a constant: 10% more dollars is log(1.1).
-    floor = math.log1p(relative) if kind == "cost" else relative * abs(center)
-    poisson = math.sqrt(max(center, 0.0)) if kind == "count" else 0.0
+    floor = math.log1p(relative) if kind in LOG_KINDS else relative * abs(center)
+    # A Poisson count of mean m has sd sqrt(m): on the log scale, about 1/sqrt(m).
+    poisson = 1.0 / math.sqrt(max(math.expm1(center), 1.0)) if kind == "count" else 0.0
     return max(spread, floor, ABSOLUTE_FLOOR[kind], poisson)
 
 
@@ -170,9 +174,9 @@ def _valid(value: float) -> bool:
 
 
 def _forward(kind: Kind, value: float) -> float:
-    # Costs compare on a log scale: $10 -> $30 weighs like $100 -> $300.
-    return math.log1p(value) if kind == "cost" else value
+    # Costs and counts compare on a log scale: $10 -> $30 weighs like $100 -> $300.
+    return math.log1p(value) if kind in LOG_KINDS else value
 
 
 def _back(kind: Kind, value: float) -> float:
-    return math.expm1(value) if kind == "cost" else value
+    return math.expm1(value) if kind in LOG_KINDS else value
