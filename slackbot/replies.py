@@ -129,6 +129,15 @@ def refusal_message(admins: Sequence[str], what: str) -> Message:
     return build(text, [section(f":no_entry: {text}")])
 
 
+def digest_builder(settings: Settings, service: Service) -> DigestBuilder:
+    """The digest builder every entry point uses: budget and open alerts from the settings."""
+    return DigestBuilder(
+        service,
+        budget=settings.botstats_monthly_budget_usd,
+        open_alerts=digest_alert_source(service.store, service.clock),
+    )
+
+
 def dashboard(settings: Settings) -> Dashboard | None:
     """Where bot links point (BOTPRESS_DASHBOARD_URL), or None without a workspace id."""
     workspace = settings.botpress_workspace_id
@@ -312,11 +321,7 @@ class Replies:
     def _digest(self, target: str | None, now: datetime) -> Message:
         """``/botstats digest``: this week's digest, shown only to the one who asked."""
         bot_id = ALL if target in (None, ALL) else self._bot(target).id
-        builder = DigestBuilder(
-            self.service,
-            budget=self.settings.botstats_monthly_budget_usd,
-            open_alerts=digest_alert_source(self.service.store, self.service.clock),
-        )
+        builder = digest_builder(self.settings, self.service)
         digest = builder.build(bot_id, "weekly", last_settled_week(now), now=now)
         messages = digest_messages(digest, tz=self.tz, now=now, links=self.links)
         return preview_message(messages)

@@ -7,14 +7,12 @@ import httpx
 from slackbot.alerts.check import AlertCheck
 from slackbot.alerts.delivery import AlertDelivery
 from slackbot.alerts.engine import AlertEngine
-from slackbot.alerts.views import digest_alert_source
 from slackbot.botpress.client import BotpressClient
 from slackbot.charts.worker import ChartRenderer
 from slackbot.config import Settings
-from slackbot.digests.build import DigestBuilder
 from slackbot.digests.delivery import DigestDelivery, Poster
 from slackbot.digests.due import DueDigests
-from slackbot.replies import dashboard
+from slackbot.replies import dashboard, digest_builder
 from slackbot.service import Service
 from slackbot.store import Store
 from slackbot.tick import Tick
@@ -51,11 +49,7 @@ def build_digests(
     charts: ChartRenderer | None = None,
 ) -> DueDigests:
     """Digests for the subscriptions in the store, posted through ``poster`` (None: never)."""
-    builder = DigestBuilder(
-        service,
-        budget=settings.botstats_monthly_budget_usd,
-        open_alerts=digest_alert_source(service.store, service.clock),
-    )
+    builder = digest_builder(settings, service)
     delivery = None
     if poster is not None:
         delivery = DigestDelivery(

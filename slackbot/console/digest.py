@@ -13,7 +13,6 @@ from pathlib import Path
 
 from rich.console import Console
 
-from slackbot.alerts.views import digest_alert_source
 from slackbot.charts.worker import ChartWorker, InlineRenderer
 from slackbot.config import Settings
 from slackbot.console.render import render_message
@@ -21,10 +20,9 @@ from slackbot.core.blocks.digest import DigestMessages, digest_messages
 from slackbot.core.blocks.kit import Message, block_kit_builder_url, channel_link
 from slackbot.core.digest import Digest
 from slackbot.core.schedule import last_settled_week, period_key
-from slackbot.digests.build import DigestBuilder
 from slackbot.digests.delivery import Delivered, DigestDelivery, DigestRun, Posted, Poster
 from slackbot.errors import SlackDeliveryError
-from slackbot.replies import dashboard
+from slackbot.replies import dashboard, digest_builder
 from slackbot.service import Service
 from slackbot.store.runs import Run
 
@@ -35,11 +33,7 @@ MANUAL_KIND = "manual-digest"
 def build_now(settings: Settings, service: Service, target: str) -> tuple[Digest, DigestMessages]:
     """The digest of the last settled week, as data and as Slack messages."""
     now = service.clock()
-    builder = DigestBuilder(
-        service,
-        budget=settings.botstats_monthly_budget_usd,
-        open_alerts=digest_alert_source(service.store, service.clock),
-    )
+    builder = digest_builder(settings, service)
     digest = builder.build(target, "weekly", last_settled_week(now), now=now)
     messages = digest_messages(digest, tz=settings.timezone, now=now, links=dashboard(settings))
     return digest, messages
@@ -96,11 +90,7 @@ def post_digest(
 ) -> int:
     """Post the digest of the last settled week to ``channel`` now; 0 when it was posted."""
     now = service.clock()
-    builder = DigestBuilder(
-        service,
-        budget=settings.botstats_monthly_budget_usd,
-        open_alerts=digest_alert_source(service.store, service.clock),
-    )
+    builder = digest_builder(settings, service)
     watched = WatchedPoster(poster)
     with ChartWorker() as charts:
         delivery = DigestDelivery(

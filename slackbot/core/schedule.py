@@ -9,6 +9,7 @@ at the next valid minute; a repeated one fires once (its first occurrence).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal, TypeAlias
@@ -168,17 +169,16 @@ def run_key(kind: str, channel: str, target: str, period: Period) -> str:
 
 def last_settled_week(now: datetime) -> Period:
     """The newest UTC week (Monday to Sunday) whose last day is settled at ``now``."""
-    utc = now.astimezone(UTC)
-    period = _week_before(utc.date())
-    if settled_at(period) > utc:
-        period = _week_before(period.first)
-    return period
+    return _last_settled(_week_before, now)
 
 
 def last_settled_day(now: datetime) -> Period:
     """The newest UTC day that is settled at ``now``."""
+    return _last_settled(_day_before, now)
+
+
+def _last_settled(before: Callable[[date], Period], now: datetime) -> Period:
+    """The newest period ``before`` gives that is settled at ``now`` (one step back if not)."""
     utc = now.astimezone(UTC)
-    period = _day_before(utc.date())
-    if settled_at(period) > utc:
-        period = _day_before(period.first)
-    return period
+    period = before(utc.date())
+    return before(period.first) if settled_at(period) > utc else period

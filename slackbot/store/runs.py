@@ -152,7 +152,7 @@ class Runs:
                 db.execute(
                     "INSERT INTO runs (key, kind, channel, status, claimed_at, attempts, "
                     "target, period, due_at) VALUES (?, ?, ?, 'claimed', ?, 1, ?, ?, ?)",
-                    [key, kind, channel, iso_time(moment), target, period, _stamp(due_at)],
+                    [key, kind, channel, iso_time(moment), target, period, _iso_or_none(due_at)],
                 )
                 return 1
             status, claimed_at, attempts, finished_at, retryable = row
@@ -190,7 +190,7 @@ class Runs:
                 "INSERT INTO runs (key, kind, channel, status, claimed_at, finished_at, "
                 "attempts, error, target, period, due_at, retryable) "
                 "VALUES (?, ?, ?, 'skipped', ?, ?, 0, ?, ?, ?, ?, 0) ON CONFLICT (key) DO NOTHING",
-                [key, kind, channel, stamp, stamp, reason, target, period, _stamp(due_at)],
+                [key, kind, channel, stamp, stamp, reason, target, period, _iso_or_none(due_at)],
             )
             return cursor.rowcount == 1
 
@@ -311,5 +311,5 @@ class Runs:
             return [Run.from_row(row) for row in rows]
 
 
-def _stamp(value: datetime | None) -> str | None:
+def _iso_or_none(value: datetime | None) -> str | None:
     return None if value is None else iso_time(value)
