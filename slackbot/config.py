@@ -93,6 +93,10 @@ class Settings(BaseSettings):
     botstats_alert_sensitivity: str = "normal"
     botstats_cost_floor_usd: float = 1.00
     botstats_alert_mention: str | None = None
+    botstats_http_timeout_s: float = 10.0
+    botstats_shutdown_grace_s: float = 20.0
+    botstats_log_format: str = "text"
+    botstats_log_level: str = "INFO"
 
     @field_validator("slack_bot_token")
     @classmethod
@@ -176,6 +180,35 @@ class Settings(BaseSettings):
                 "or <@U0123ABC>"
             )
         return v
+
+    @field_validator("botstats_http_timeout_s")
+    @classmethod
+    def _http_timeout(cls, v: float) -> float:
+        if not (0 < v <= 300):
+            raise ValueError(f"{v!r} is not a timeout in seconds (more than 0, at most 300)")
+        return v
+
+    @field_validator("botstats_shutdown_grace_s")
+    @classmethod
+    def _grace(cls, v: float) -> float:
+        if not (0 <= v <= 600):
+            raise ValueError(f"{v!r} is not a grace period in seconds (0 to 600)")
+        return v
+
+    @field_validator("botstats_log_format")
+    @classmethod
+    def _log_format(cls, v: str) -> str:
+        if v.strip().lower() not in ("text", "json"):
+            raise ValueError(f"{v!r} is not a log format: use text or json")
+        return v.strip().lower()
+
+    @field_validator("botstats_log_level")
+    @classmethod
+    def _log_level(cls, v: str) -> str:
+        level = v.strip().upper()
+        if level not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError(f"{v!r} is not a log level: use DEBUG, INFO, WARNING or ERROR")
+        return level
 
     @field_validator("botstats_admins")
     @classmethod
