@@ -403,8 +403,7 @@ def cpu(
             upto = {d: m for d, m in h.items() if d <= day}
             now = datetime.combine(day + timedelta(days=1), dtime(1), tzinfo=UTC)
             check_day(own, f"bot{i}", upto, day, thresholds=thresholds, now=now)
-        book.records.update(own.records)
-        book.episodes.update(own.episodes)
+        book.merge(own)
     warm = time.process_time() - t_warm
     gc.collect()
     gc.freeze()  # the 180k fixture objects would otherwise be rescanned by every full GC

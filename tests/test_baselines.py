@@ -82,8 +82,8 @@ def test_scale_floors_when_the_mad_is_zero(kind: Kind, level: float, scale: floa
 @pytest.mark.parametrize(
     ("level", "scale"),
     [
-        (100.0, 0.1),  # Poisson: 1/sqrt(100) beats log(1.1) = 0.095
-        (10_000.0, math.log1p(0.10)),  # the relative floor beats 1/sqrt(10000)
+        (16.0, 0.25),  # Poisson: 1/sqrt(16) beats the count floor log(1.2) = 0.18
+        (10_000.0, math.log1p(0.20)),  # the count floor beats 1/sqrt(10000)
         (4.0, 0.5),  # a small count is noisy: 1/sqrt(4)
         (0.0, 1.0),  # never narrower than a count of 1's Poisson noise
     ],
@@ -242,9 +242,9 @@ def test_stricter_values_are_exact() -> None:
     """Every ratio's excess over 1 and every other effect grows by exactly 1.3."""
     strict = stricter(T)
     assert strict.k == pytest.approx(4.5 * 1.3, abs=1e-12)
-    assert strict.alpha == pytest.approx(1e-4**1.3, rel=1e-12)
+    assert strict.alpha == pytest.approx(1e-3**1.3, rel=1e-12)
     assert strict.error_ratio == pytest.approx(2.3, abs=1e-12)
-    assert strict.error_points == pytest.approx(0.039, abs=1e-12)
+    assert strict.error_points == pytest.approx(0.013, abs=1e-12)
     assert strict.latency_ratio == pytest.approx(1.65, abs=1e-12)
     assert strict.cost_per_call_ratio == pytest.approx(2.04, abs=1e-12)
 

@@ -188,15 +188,15 @@ def test_cost_per_call_baseline_needs_volume() -> None:
         pytest.param(day_metrics(MONDAY, calls=0), None, False, id="zero-calls"),
         pytest.param(day_metrics(MONDAY, calls=200, errors=260), None, False, id="suspect"),
         pytest.param(
-            day_metrics(MONDAY, error_rate=0.06),
+            day_metrics(MONDAY, error_rate=0.05),
             history(error_rate=0.02),
             False,
-            id="x3-from-2pct-not-significant",
+            id="x2.5-from-2pct-not-significant",
         ),
     ],
 )
 def test_error_rate(today: Metrics, past: dict[date, Metrics] | None, fires: bool) -> None:
-    """Error rate fires only with volume, effect (x2 and +3 points) and p < alpha."""
+    """Error rate fires only with volume, effect (x2 and +1 point) and p < alpha."""
     assert judge("error_rate", "up", today, past=past).firing is fires
 
 
@@ -452,8 +452,8 @@ def for_(sensitivity: Sensitivity) -> Thresholds:
 
 
 def test_sensitivity_moves_the_error_test_too() -> None:
-    """Errors x3 from 2% on 200 calls: significant at high sensitivity only."""
-    today, past = day_metrics(MONDAY, error_rate=0.06), history(error_rate=0.02)
+    """Errors x2.5 from 2% on 194 calls (p = 0.007): significant at high sensitivity only."""
+    today, past = day_metrics(MONDAY, error_rate=0.05), history(error_rate=0.02)
     got = [
         judge("error_rate", "up", today, past=past, thresholds=for_(s)).firing
         for s in ("low", "normal", "high")
@@ -648,8 +648,8 @@ def test_wilson_and_p_value_edges() -> None:
             id="three-days-ratio",
         ),
         pytest.param(
-            weekly(*[calls_day(100, 1)] * 3),
-            Band(pooled(300, 3), None, pooled(300, 3) + 0.03, "binomial", 3, False),
+            weekly(*[calls_day(100, 0)] * 3),
+            Band(pooled(300, 0), None, pooled(300, 0) + 0.01, "binomial", 3, False),
             id="three-days-points",
         ),
         pytest.param(
@@ -934,6 +934,23 @@ def test_traffic_at_exactly_the_floor_is_scored() -> None:
     evaluation = judge("sessions", "down", traffic_day(0), past=weekly(*[traffic_day(20)] * 6))
     # Counts compare on a log scale, with the Poisson noise of 20 (1/sqrt(20)) as the spread.
     assert evaluation.score == pytest.approx(math.log1p(20) / (4.5 / math.sqrt(20)))
+
+
+@pytest.mark.parametrize(
+    ("sessions", "spread"),
+    [
+        pytest.param(20, 1.5 / math.sqrt(20), id="few-long-sessions"),
+        pytest.param(300, math.log1p(0.20), id="many-sessions-count-floor"),
+    ],
+)
+def test_user_messages_swing_like_their_sessions(sessions: int, spread: float) -> None:
+    """600 messages from 20 sessions get a band as wide as 20 sessions' noise, not 600's."""
+    day = Metrics(days=1, sessions=sessions, user_messages=600)
+    drop = Metrics(days=1, sessions=sessions, user_messages=240)
+    evaluation = judge("user_messages", "down", drop, past=weekly(*[day] * 6))
+    expected = (math.log1p(600) - math.log1p(240)) / (4.5 * spread)
+    assert evaluation.score == pytest.approx(expected)
+    assert evaluation.firing is (sessions == 300)
 
 
 # --- context -----------------------------------------------------------------------------

@@ -7,7 +7,7 @@ an ``AlertBook``, steps them and saves them back in one transaction.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -45,16 +45,11 @@ def load_book(service: Service) -> AlertBook:
     """The stored records (and their past episodes) as an AlertBook."""
     book = AlertBook()
     for stored in service.store.alerts.records():
-        book.records[stored.alert_id] = record_from(stored.record)
-        book.episodes[stored.alert_id] = [
-            Episode(
-                e["metric"],
-                date.fromisoformat(e["since"]),
-                date.fromisoformat(e["until"]),
-                date.fromisoformat(e["rebaselined_on"]) if e.get("rebaselined_on") else None,
-            )
-            for e in stored.record.get("episodes", [])
-        ]
+        book.put(
+            stored.alert_id,
+            record_from(stored.record),
+            [_episode_from(e) for e in stored.record.get("episodes", [])],
+        )
     return book
 
 
@@ -110,6 +105,17 @@ def _episode_json(episode: Episode) -> dict[str, str | None]:
         "until": episode.until.isoformat(),
         "rebaselined_on": episode.rebaselined_on.isoformat() if episode.rebaselined_on else None,
     }
+
+
+def _episode_from(data: Mapping[str, Any]) -> Episode:
+    """The inverse of ``_episode_json``."""
+    rebaselined = data.get("rebaselined_on")
+    return Episode(
+        data["metric"],
+        date.fromisoformat(data["since"]),
+        date.fromisoformat(data["until"]),
+        date.fromisoformat(rebaselined) if rebaselined else None,
+    )
 
 
 class AlertEngine:

@@ -61,18 +61,45 @@ class Change:
 
 @dataclass
 class AlertBook:
-    """Alert records and past episodes, by alert id; what the engine and the backtest step."""
+    """Alert records and past episodes, by alert id; what the engine and the backtest step.
+
+    Add records with ``put`` (or ``merge``): it keeps the per-owner index that lets
+    ``bot_episodes`` read one bot's alerts instead of the whole workspace's.
+    """
 
     records: dict[str, AlertRecord] = field(default_factory=dict)
     episodes: dict[str, list[Episode]] = field(default_factory=dict)
     #: Every evaluation applied, alerting or not: its expected value and band are stored.
     seen: list[Evaluation] = field(default_factory=list)
+    _owned: dict[str, set[str]] = field(default_factory=dict, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        for key in (*self.records, *self.episodes):
+            self._own(key)
+
+    def put(self, key: str, record: AlertRecord, episodes: Iterable[Episode] = ()) -> None:
+        """Hold ``record`` (and its past ``episodes``) under alert id ``key``."""
+        self.records[key] = record
+        kept = list(episodes)
+        if kept:
+            self.episodes[key] = kept
+        self._own(key)
+
+    def merge(self, other: AlertBook) -> None:
+        """Take every record and episode of ``other`` (a bot's own book) into this one."""
+        for key in other.records.keys() | other.episodes.keys():
+            self.episodes.pop(key, None)
+            if key in other.records:
+                self.put(key, other.records[key], other.episodes.get(key, ()))
+            else:
+                self.episodes[key] = list(other.episodes[key])
+                self._own(key)
 
     def bot_episodes(self, bot_id: str | None) -> list[Episode]:
         """Every episode of a bot's alerts, the open ones included."""
-        prefix = f"{bot_id or 'workspace'}:"
-        past = [e for key, items in self.episodes.items() if key.startswith(prefix) for e in items]
-        current = [Episode.of(r) for key, r in self.records.items() if key.startswith(prefix)]
+        keys = self._owned.get(bot_id or "workspace", ())
+        past = [e for key in keys for e in self.episodes.get(key, ())]
+        current = [Episode.of(r) for key in keys if (r := self.records.get(key)) is not None]
         return past + current
 
     def excluded(self, bot_id: str, day: date) -> dict[Metric, frozenset[date]]:
@@ -83,6 +110,10 @@ class AlertBook:
         first = day - timedelta(days=HISTORY_DAYS)
         last = day - timedelta(days=1)
         return {m: excluded_days(episodes, m, first=first, last=last) for m in METRICS}
+
+    def _own(self, key: str) -> None:
+        # The owner is the id's first part: a bot id, or ``workspace@stage`` for the budget.
+        self._owned.setdefault(key.split(":", 1)[0], set()).add(key)
 
     def apply(self, evaluations: Iterable[Evaluation], *, now: datetime) -> list[Change]:
         """Step every evaluation through its record's state machine; the changes, in order."""
@@ -97,7 +128,7 @@ class AlertBook:
                 continue
             if before is not None and before.since != result.record.since:
                 self._archive(key, before)
-            self.records[key] = result.record
+            self.put(key, result.record)
             changes.append(Change(key, evaluation, result))
         return changes
 

@@ -92,15 +92,17 @@ class Thresholds:
     """Every knob of the detectors; ``for_sensitivity`` moves them all together."""
 
     k: float = 4.5  # scaled deviations (robust z) past which a count or cost fires
-    alpha: float = 1e-4  # binomial test of error rates: many bots x metrics daily
+    alpha: float = 1e-3  # binomial test of error rates: the effect size guards it too
     min_calls: int = 30  # LLM calls below which error rate and latency stay quiet
     min_errors: int = 5
     error_ratio: float = 2.0  # the rate must at least double...
-    error_points: float = 0.03  # ...and be this much higher (3 points)
+    error_points: float = 0.01  # ...and be this much higher (1 point: x3 of 1% is 2)
     latency_ratio: float = 1.5  # call-weighted mean latency at least +50%
     cost_per_call_ratio: float = 1.8
     traffic_floor: float = 20.0  # expected sessions/messages below which traffic is quiet
     relative_floor: float = 0.10  # the band is never narrower than 10% of the median
+    # Traffic swings 20-30% a day on its own; 6 same-weekday points can show far less.
+    count_floor: float = 0.20
     cost_floor: float = 1.00  # BOTSTATS_COST_FLOOR_USD: daily cost below this never alerts
 
     @classmethod
@@ -109,14 +111,15 @@ class Thresholds:
         scale = {"low": 1.35, "normal": 1.0, "high": 0.75}[sensitivity]
         return cls(
             k=4.5 * scale,
-            alpha={"low": 1e-6, "normal": 1e-4, "high": 1e-3}[sensitivity],
+            alpha={"low": 1e-5, "normal": 1e-3, "high": 1e-2}[sensitivity],
             min_calls=round(30 * scale),
             min_errors=max(3, round(5 * scale)),
             error_ratio=1.0 + 1.0 * scale,
-            error_points=0.03 * scale,
+            error_points=0.01 * scale,
             latency_ratio=1.0 + 0.5 * scale,
             cost_per_call_ratio=1.0 + 0.8 * scale,
             traffic_floor=20.0 * scale,
             relative_floor=0.10 * scale,
+            count_floor=0.20 * scale,
             cost_floor=cost_floor,
         )

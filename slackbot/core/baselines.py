@@ -108,8 +108,9 @@ def expect(
     kind: Kind,
     thresholds: Thresholds,
     excluded: Collection[date] = (),
+    noise_floor: float = 0.0,
 ) -> Expectation:
-    """The expectation of a metric on ``day`` from the closed days before it."""
+    """The expectation of a metric on ``day``; ``noise_floor``: a known least spread."""
     values, limited = baseline_points(values_by_day, day, excluded)
     method = "recent" if limited else "same-weekday"
     points = [_forward(kind, v) for v in values.values() if _valid(v)]
@@ -120,7 +121,8 @@ def expect(
         band = Band(_back(kind, center), None, None, method, len(points), limited)
         return Expectation(band, kind)
     k = stricter(thresholds).k if limited else thresholds.k
-    reach = k * _scale(points, center, kind, thresholds.relative_floor, limited)
+    relative = thresholds.count_floor if kind == "count" else thresholds.relative_floor
+    reach = k * max(_scale(points, center, kind, relative, limited), noise_floor)
     band = Band(
         expected=_back(kind, center),
         # Every kind here is a non-negative quantity: a band below 0 could never be breached.

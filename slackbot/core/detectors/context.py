@@ -48,7 +48,9 @@ class Context:
         """``read`` over the baseline candidates, days it has nothing for left out."""
         return _Column(self.candidates, read)
 
-    def expect(self, metric: Metric, read: Reader, kind: Kind) -> Expectation:
+    def expect(
+        self, metric: Metric, read: Reader, kind: Kind, *, noise_floor: float = 0.0
+    ) -> Expectation:
         """The expectation of ``metric`` on the day, its flagged days kept out."""
         return expect(
             self.column(read),
@@ -56,6 +58,7 @@ class Context:
             kind=kind,
             thresholds=self.thresholds,
             excluded=self.excluded.get(metric, ()),
+            noise_floor=noise_floor,
         )
 
     def evaluation(
