@@ -306,3 +306,49 @@ def test_short_cost_expectation_is_in_dollars() -> None:
         1,
         True,
     )
+
+
+# --- counts pool their spread over every weekday ---------------------------------------
+
+
+def six_weeks(same_weekday: list[float], other: float | list[float]) -> dict[date, float]:
+    """42 days before DAY: ``same_weekday`` on DAY's weekday (newest first), ``other`` else."""
+    values: dict[date, float] = {}
+    for i in range(1, 43):
+        d = DAY - timedelta(days=i)
+        if i % 7 == 0:
+            values[d] = same_weekday[i // 7 - 1]
+        else:
+            values[d] = other if isinstance(other, float) else other[(i - 1) % len(other)]
+    return values
+
+
+def test_a_noisy_weekday_among_calm_ones_gets_the_pooled_spread() -> None:
+    """36 calm days outweigh 6 noisy Mondays: the count floor sets the band, not their MAD."""
+    values = six_weeks([1000.0, 1500.0, 700.0, 1300.0, 900.0, 1100.0], 1000.0)
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    center = (math.log1p(1000.0) + math.log1p(1100.0)) / 2  # the median, on the log scale
+    assert band.expected == pytest.approx(math.expm1(center))
+    assert band.high == pytest.approx(math.expm1(center + T.k * math.log1p(T.count_floor)))
+
+
+def test_calm_mondays_among_noisy_days_get_the_pooled_spread() -> None:
+    """Six equal Mondays do not make a narrow band when the other days swing by half."""
+    values = six_weeks([1000.0] * 6, [600.0, 1400.0, 700.0, 1300.0, 1000.0, 1000.0])
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    narrow = math.expm1(math.log1p(1000.0) + T.k * math.log1p(T.count_floor))
+    assert band.expected == pytest.approx(1000.0)
+    assert band.high is not None
+    assert band.high > narrow * 1.2
+
+
+def test_the_pooled_spread_needs_14_residuals() -> None:
+    """Under 14 residuals (6 Mondays, 3 calm Sundays) the Mondays' own MAD sets the band."""
+    values = weeks_back(1000, 2000, 500, 1500, 1000, 1000)
+    values.update({DAY - timedelta(days=1 + 7 * w): 1000.0 for w in range(3)})
+    band = band_for(values, DAY, kind="count", thresholds=T)
+    points = sorted(math.log1p(v) for v in (1000, 2000, 500, 1500, 1000, 1000))
+    center = (points[2] + points[3]) / 2
+    mad = sorted(abs(p - center) for p in points)
+    spread = MAD_TO_SD * (mad[2] + mad[3]) / 2
+    assert band.high == pytest.approx(math.expm1(center + T.k * spread))

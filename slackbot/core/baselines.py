@@ -3,7 +3,10 @@
 A metric's expectation on a day is the median of the same weekday over the last 6 weeks
 and its spread the MAD. Under 3 such days it falls back to the last 14 days, flagged
 ``limited`` and held to stricter thresholds. Four to six points give a noisy MAD that can
-be 0, so every spread has floors: relative, absolute, and Poisson for counts.
+be 0, so every spread has floors: relative, absolute, and Poisson for counts. Counts
+(sessions, user messages) take their spread from every weekday of the 6 weeks instead,
+each day around its own weekday's median: 42 residuals say far more about a bot's
+day-to-day noise than 6 do.
 
 Only the days a band can use are ever looked up (``lookback``), never the whole history,
 so a band costs the same on 42 days of history as on 4 years.
@@ -37,7 +40,9 @@ LOG_KINDS: frozenset[Kind] = frozenset({"count", "cost"})
 
 _WEEKLY = tuple(timedelta(weeks=w) for w in range(1, WEEKS + 1))
 _RECENT = tuple(timedelta(days=i) for i in range(1, RECENT_DAYS + 1))
-_LOOKBACK = tuple(sorted(set(_WEEKLY) | set(_RECENT)))
+#: Every day of the 6 weeks: counts pool their spread over all weekdays (``_pooled``).
+_POOLED = tuple(timedelta(days=i) for i in range(1, 7 * WEEKS + 1))
+_LOOKBACK = tuple(sorted(set(_WEEKLY) | set(_RECENT) | set(_POOLED)))
 
 
 @dataclass(frozen=True)
@@ -122,7 +127,10 @@ def expect(
         return Expectation(band, kind)
     k = stricter(thresholds).k if limited else thresholds.k
     relative = thresholds.count_floor if kind == "count" else thresholds.relative_floor
-    reach = k * max(_scale(points, center, kind, relative, limited), noise_floor)
+    pooled = _pooled(values_by_day, day, excluded) if kind == "count" and not limited else None
+    reach = k * max(
+        _scale(points, center, kind, relative, limited=limited, pooled=pooled), noise_floor
+    )
     band = Band(
         expected=_back(kind, center),
         # Every kind here is a non-negative quantity: a band below 0 could never be breached.
@@ -156,9 +164,39 @@ def ratio_score(value: float | None, expected: float | None, ratio: float) -> fl
     return math.log(value / expected) / math.log(ratio)
 
 
-def _scale(points: list[float], center: float, kind: Kind, relative: float, limited: bool) -> float:
+def _pooled(
+    values_by_day: Mapping[date, float], day: date, excluded: Collection[date]
+) -> float | None:
+    """The count's robust spread over every weekday of 6 weeks, each around its own median."""
+    get = values_by_day.get
+    residuals: list[float] = []
+    for offset in range(1, 8):
+        group = [
+            math.log1p(v)
+            for w in range(WEEKS)
+            if (v := get(d := day - timedelta(days=offset + 7 * w))) is not None
+            and d not in excluded
+            and _valid(v)
+        ]
+        if len(group) >= MIN_WEEKLY:
+            m = median(group)
+            residuals.extend(abs(x - m) for x in group)
+    return MAD_TO_SD * float(median(residuals)) if len(residuals) >= 14 else None
+
+
+def _scale(
+    points: list[float],
+    center: float,
+    kind: Kind,
+    relative: float,
+    *,
+    limited: bool,
+    pooled: float | None = None,
+) -> float:
     """One scaled deviation: the robust spread, never under the floors."""
-    spread = MAD_TO_SD * float(median(abs(x - center) for x in points))
+    spread = (
+        MAD_TO_SD * float(median(abs(x - center) for x in points)) if pooled is None else pooled
+    )
     if limited:
         # The fallback mixes weekdays with weekends: that known swing must fit in the band,
         # and the MAD of 10 weekdays and 4 weekend days is blind to it.
