@@ -22,6 +22,7 @@ from slackbot.alerts.engine import AlertEngine
 from slackbot.botpress.client import BotpressClient
 from slackbot.charts.worker import ChartRenderer, InlineRenderer
 from slackbot.core.anomalies import Thresholds
+from slackbot.core.blocks.alert_lines import show
 from slackbot.service import Service
 from slackbot.simulator.server import Simulator
 from slackbot.slack.app import build_web_client
@@ -160,12 +161,16 @@ def test_the_next_normal_day_resolves_it_in_place_and_in_the_thread(
     check.run(clock.now)
     alert_id = f"{bot_id}:cost_per_call:up"
     (sent,) = store.alerts.messages(alert_id)
+    firing = store.alerts.record(alert_id)
+    assert firing is not None
     clock.now = noon_after(day + timedelta(days=1))
     result, _ = check.run(clock.now)
     assert any(c.alert_id == alert_id and c.action == "resolve" for c in result.changes)
     updates = [c.body for c in slack.calls_to("chat.update") if c.body.get("ts") == sent.ts]
     assert updates
     assert "Resolved" in words(updates[-1])
+    # The peak is the firing day's value, not the normal value that resolved it.
+    assert f"Peak {show('cost_per_call', firing.record['value'])} on " in words(updates[-1])
     replies = [c.body for c in slack.posted(CHANNEL) if c.body.get("thread_ts") == sent.ts]
     # One reply per alert the message told of (this day raised cost and cost per call).
     assert any("Back to normal: cost per call" in words(r) for r in replies)

@@ -411,3 +411,12 @@ def test_record_json_round_trip() -> None:
     record = dataclasses.replace(record, rebaselined_on=d(6), stage=None)
     text = json.dumps(record.to_json())
     assert AlertRecord.from_json(json.loads(text)) == record
+
+
+def test_the_peak_is_the_worst_day_not_the_last() -> None:
+    """Fired at 12, peaked at 30 on day 2, resolved at 4: the record keeps 30 and day 2."""
+    actions, record = run([(0, 1.2, 0), (1, 3.0, 24), (2, 2.0, 48), (3, 0.4, 72)])
+    assert actions[-1] == "resolve"
+    assert record is not None
+    assert (record.value, record.peak_value, record.peak_day) == (4.0, 30.0, FIRST + timedelta(1))
+    assert AlertRecord.from_json(json.loads(json.dumps(record.to_json()))) == record

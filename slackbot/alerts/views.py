@@ -83,12 +83,20 @@ def view_of(
         snoozed_until=record.snoozed_until,
         resolution=record.resolution,
         acknowledged_at=record.acknowledged_at,
-        peak=record.value if record.status == "resolved" else None,
+        peak=_peak_value(record),
+        peak_day=record.peak_day if record.status == "resolved" else None,
         context={k: v for k, v in evaluation.detail.items() if k in _CONTEXT},
     )
 
 
 _CONTEXT = ("calls_change", "cost_per_call_change")
+
+
+def _peak_value(record: AlertRecord) -> float | None:
+    """The worst value of a resolved alert (its last value for a record stored before peaks)."""
+    if record.status != "resolved":
+        return None
+    return record.peak_value if record.peak_value is not None else record.value
 
 
 def channels_for(

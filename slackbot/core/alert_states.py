@@ -38,7 +38,7 @@ WORSE_FACTOR = 1.5
 NEW_NORMAL = "new normal since"
 
 _STAGE_NAMES: dict[str, str] = {"pace": "pace", "0.8": "80%", "1.0": "100%"}
-_DAY_FIELDS = ("since", "last_day", "rebaselined_on")
+_DAY_FIELDS = ("since", "last_day", "rebaselined_on", "peak_day")
 _TIME_FIELDS = ("notified_at", "acknowledged_at", "snoozed_until", "resolved_at")
 
 
@@ -75,6 +75,8 @@ class AlertRecord:
     resolution: str | None = None  # "recovered", "new normal since Mon 23 Nov", "month ended"
     rebaselined_on: date | None = None  # the day its level became the baseline
     stage: BudgetStage | None = None  # budget alerts only
+    peak_value: float | None = None  # the value on the worst day so far (None: stored before)
+    peak_day: date | None = None
 
     @property
     def key(self) -> Key:
@@ -329,6 +331,8 @@ def _opened(evaluation: Evaluation, *, now: datetime, stage: BudgetStage | None)
         severity=evaluation.severity,
         score=evaluation.score,
         peak_score=evaluation.score,
+        peak_value=evaluation.value,
+        peak_day=evaluation.day,
         firing_days=1,
         notified_at=now,
         notified_score=evaluation.score,
@@ -349,9 +353,20 @@ def _read(record: AlertRecord, evaluation: Evaluation, *, firing_days: int) -> A
         high=band.high,
         severity=evaluation.severity,
         score=evaluation.score,
-        peak_score=max(record.peak_score, evaluation.score),
         firing_days=firing_days,
+        **_peak(record, evaluation),
     )
+
+
+def _peak(record: AlertRecord, evaluation: Evaluation) -> dict[str, Any]:
+    """The peak fields once ``evaluation`` is in: its own when it is the worst so far."""
+    if evaluation.score > record.peak_score:
+        return {
+            "peak_score": evaluation.score,
+            "peak_value": evaluation.value,
+            "peak_day": evaluation.day,
+        }
+    return {}
 
 
 def _resolved(
