@@ -58,11 +58,14 @@ class _Handler(BaseHTTPRequestHandler):
         """Answer a Web API call, a response_url POST or a file upload."""
         length = int(self.headers.get("Content-Length") or 0)
         raw = self.rfile.read(length) if length else b""
-        path = urlsplit(self.path).path
+        split = urlsplit(self.path)
+        path = split.path
         headers = {k.lower(): v for k, v in self.headers.items()}
         if path.startswith("/api/"):
+            # A GET call (users.conversations) carries its arguments in the query string.
+            query = dict(parse_qsl(split.query, keep_blank_values=True))
             status, body, extra = self.server.fake.handle_api(
-                path[5:], parse_body(raw, headers), headers
+                path[5:], {**query, **parse_body(raw, headers)}, headers
             )
             if status == NO_ANSWER:
                 self.close_connection = True
