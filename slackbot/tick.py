@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from slackbot.clock import Clock
 from slackbot.digests.delivery import Delivered
 from slackbot.digests.due import DueDigests
+from slackbot.errors import StoreError
 from slackbot.service import Service
 from slackbot.sync import SyncReport, sync_bots
 
@@ -66,11 +67,25 @@ class Tick:
         with self._lock:
             report = TickReport(self.clock())
             self._guarded(report, "sync", self._sync)
-            self._guarded(report, "digests", self._digests)
-            for name, hook in self.hooks:
-                self._guarded(report, name, _at(hook))
+            if not self._uninstalled():
+                self._guarded(report, "digests", self._digests)
+                for name, hook in self.hooks:
+                    self._guarded(report, name, _at(hook))
             self.last = report
             return report
+
+    def _uninstalled(self) -> bool:
+        """True while Slack says the app is uninstalled: digests and hooks wait, unclaimed."""
+        # Unclaimed, no run uses up its attempts; the first tick after a reinstall catches
+        # up what fell due meanwhile (within 24 h), as after any downtime.
+        try:
+            gone = self.service.store.workspace.uninstalled()
+        except StoreError as exc:  # the digests meet the same fault and report it
+            log.warning("tick: could not read whether botstats is uninstalled: %s", exc)
+            return False
+        if gone is not None:
+            log.info("tick: no digests or alerts: botstats is uninstalled (%s)", gone.describe())
+        return gone is not None
 
     def _guarded(self, report: TickReport, name: str, work: Callable[[TickReport], object]) -> None:
         try:

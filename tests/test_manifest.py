@@ -1,4 +1,5 @@
-"""manifest.yml: Slack's limits, and agreement with the listeners and API calls in the code."""
+"""manifest.yml and manifest.socket.yml: Slack's limits, one app in two modes, and agreement
+with the listeners, events and Web API calls in the code (no scope that no feature needs)."""
 
 from __future__ import annotations
 
@@ -25,18 +26,33 @@ from slackbot.testing.fake_slack import FakeSlack
 
 ROOT = Path(__file__).resolve().parents[1]
 PACKAGE = ROOT / "slackbot"
-MANIFEST = ROOT / "manifest.yml"
+#: The app's two manifests: HTTP mode (request URLs) and Socket Mode (none).
+MANIFESTS = {"http": ROOT / "manifest.yml", "socket": ROOT / "manifest.socket.yml"}
 EVENTS_PATH = "/slack/events"
+URL_KEYS = frozenset({"url", "request_url", "message_menu_options_url"})
 
 #: The bot scopes botstats asks for, and the feature that needs each. Nothing else: every
 #: extra scope is one more thing a workspace admin has to approve.
 REQUIRED_SCOPES = {
     "commands": "the /botstats slash command",
-    "chat:write": "digests, alerts, alert updates and thread replies (chat.postMessage/update)",
+    "chat:write": "digests, alerts, alert updates, thread replies, DM and mention answers",
     "chat:write.public": "digests and alerts in public channels the bot was never invited to",
     "files:write": "chart PNGs uploaded with files_upload_v2 (files.getUploadURLExternal)",
     "channels:join": "joining a public channel first: a file upload needs the bot in it",
+    "channels:read": "the Home tab: the user's public channels (users.conversations)",
+    "groups:read": "the Home tab: the user's private channels (users.conversations)",
+    "im:history": "a DM to the app, answered with the /botstats grammar (message.im)",
+    "app_mentions:read": "@botstats BOT 7d in a channel, answered in its thread (app_mention)",
 }
+
+#: Scopes no single Web API method or event implies, and what in the code needs each.
+FEATURE_SCOPES = {
+    "commands": "a slash command listener",
+    "chat:write.public": "chat_postMessage to channels the bot may not be in",
+}
+
+#: The message.* events the DM listener answers; any other would need a scope for nothing.
+MESSAGE_EVENTS = frozenset({"message.im"})
 
 #: Scope each event type needs (None: no scope). An event missing here fails the test.
 EVENT_SCOPES: dict[str, str | None] = {
@@ -51,9 +67,10 @@ EVENT_SCOPES: dict[str, str | None] = {
     "message.mpim": "mpim:history",
 }
 
-#: Bot scope each Web API method used by the code needs (None: no scope).
-#: A WebClient method missing here fails the test until it is added with its scope.
-METHOD_SCOPES: dict[str, str | None] = {
+#: Bot scopes each Web API method used by the code needs (None: no scope; a tuple: all of
+#: them, for the conversation types botstats asks for). A WebClient method missing here
+#: fails the test until it is added with its scope.
+METHOD_SCOPES: dict[str, str | tuple[str, ...] | None] = {
     "auth_test": None,
     "api_test": None,
     "chat_postMessage": "chat:write",
@@ -69,6 +86,8 @@ METHOD_SCOPES: dict[str, str | None] = {
     "conversations_info": "channels:read",
     "conversations_list": "channels:read",
     "conversations_members": "channels:read",
+    # types=public_channel,private_channel (slack/home.py)
+    "users_conversations": ("channels:read", "groups:read"),
     "users_info": "users:read",
     "users_list": "users:read",
     "reactions_add": "reactions:write",
@@ -109,12 +128,46 @@ class Listener:
     where: str
 
 
-@pytest.fixture(scope="module")
-def manifest() -> dict[str, Any]:
-    """manifest.yml, parsed the safe way."""
-    data = yaml.safe_load(MANIFEST.read_text())
+@functools.cache
+def load(mode: str) -> dict[str, Any]:
+    """One manifest (``http`` or ``socket``), parsed the safe way."""
+    data = yaml.safe_load(MANIFESTS[mode].read_text())
     assert isinstance(data, dict)
     return data
+
+
+@pytest.fixture(scope="module", params=sorted(MANIFESTS))
+def manifest(request: pytest.FixtureRequest) -> dict[str, Any]:
+    """Each manifest in turn: every check below holds for both modes."""
+    return load(str(request.param))
+
+
+def method_scopes(method: str) -> set[str]:
+    """The bot scopes one Web API method needs (empty for none)."""
+    needed = METHOD_SCOPES[method]
+    if needed is None:
+        return set()
+    return {needed} if isinstance(needed, str) else set(needed)
+
+
+def request_urls(node: object) -> list[str]:
+    """Every request URL in a manifest (slash commands, events, interactivity, menus)."""
+    if isinstance(node, dict):
+        own = [str(v) for k, v in node.items() if k in URL_KEYS]
+        return own + [url for k, v in node.items() if k not in URL_KEYS for url in request_urls(v)]
+    if isinstance(node, list):
+        return [url for item in node for url in request_urls(item)]
+    return []
+
+
+def without_mode(node: object) -> object:
+    """A manifest without what differs between the modes: URLs and socket_mode_enabled."""
+    if isinstance(node, dict):
+        drop = URL_KEYS | {"socket_mode_enabled"}
+        return {k: without_mode(v) for k, v in node.items() if k not in drop}
+    if isinstance(node, list):
+        return [without_mode(item) for item in node]
+    return node
 
 
 @functools.cache
@@ -247,7 +300,7 @@ def test_bot_user_is_always_online(manifest: dict[str, Any]) -> None:
 
 
 def test_slash_command(manifest: dict[str, Any]) -> None:
-    """/botstats escapes #channel and @user, has a usage hint, and posts to /slack/events."""
+    """/botstats escapes #channel and @user and has a usage hint and a description."""
     commands = manifest["features"]["slash_commands"]
     assert [c["command"] for c in commands] == ["/botstats"]
     command = commands[0]
@@ -256,57 +309,102 @@ def test_slash_command(manifest: dict[str, Any]) -> None:
     assert "PERIOD" in command["usage_hint"]
     assert "public" in command["usage_hint"]
     assert 0 < len(command["description"]) <= 100
-    assert command["url"].startswith("https://")
-    assert command["url"].endswith(EVENTS_PATH)
+
+
+def needed_scopes(manifest: dict[str, Any]) -> dict[str, str]:
+    """Each scope something in the code needs, with what: a method, an event or a feature."""
+    needed: dict[str, str] = {}
+    for method, where in web_api_calls().items():
+        for scope in method_scopes(method) if method in METHOD_SCOPES else set():
+            needed.setdefault(scope, f"{where} ({method})")
+    for event in bot_events(manifest):
+        if scope := EVENT_SCOPES.get(event):
+            needed.setdefault(scope, f"the {event} event")
+    if any(ls.kind == "command" for ls in registered_listeners()):
+        needed.setdefault("commands", FEATURE_SCOPES["commands"])
+    if "chat_postMessage" in web_api_calls():
+        needed.setdefault("chat:write.public", FEATURE_SCOPES["chat:write.public"])
+    return needed
 
 
 def test_scopes_are_exactly_the_needed_ones(manifest: dict[str, Any]) -> None:
-    """The bot scopes are the required set plus what the subscribed events need; no more."""
-    event_scopes = {EVENT_SCOPES[e] for e in bot_events(manifest) if EVENT_SCOPES.get(e)}
-    assert manifest_scopes(manifest) == set(REQUIRED_SCOPES) | event_scopes
+    """The bot scopes are what the code's methods, events and features need; no more."""
+    needed = needed_scopes(manifest)
+    extra = manifest_scopes(manifest) - set(needed)
+    assert not extra, f"no feature needs {sorted(extra)}: drop them from the manifest"
+    missing = set(needed) - manifest_scopes(manifest)
+    assert not missing, f"the manifest lacks {sorted(missing)}: {needed}"
+
+
+def test_every_scope_has_its_reason(manifest: dict[str, Any]) -> None:
+    """Each scope the manifest asks for is written down here with the feature that needs it."""
+    assert manifest_scopes(manifest) == set(REQUIRED_SCOPES)
 
 
 def test_every_web_api_call_has_its_scope(manifest: dict[str, Any]) -> None:
-    """Each Slack Web API method the code calls is known here and its scope is in the manifest."""
+    """Each Slack Web API method the code calls is known here and its scopes are asked for."""
     scopes = manifest_scopes(manifest)
     for method, where in web_api_calls().items():
         assert method in METHOD_SCOPES, (
             f"{where} calls {method}: add it to METHOD_SCOPES with its bot scope "
-            "(https://api.slack.com/methods) and the scope to manifest.yml"
+            "(https://api.slack.com/methods) and the scope to both manifests"
         )
-        needed = METHOD_SCOPES[method]
-        assert needed is None or needed in scopes, f"{where} calls {method}, which needs {needed}"
+        lacking = method_scopes(method) - scopes
+        assert not lacking, f"{where} calls {method}, which needs {sorted(lacking)}"
 
 
-def test_every_request_url_points_at_slack_events(manifest: dict[str, Any]) -> None:
-    """Commands, interactivity and events all go to https://HOST/slack/events."""
-    urls: list[str] = []
-
-    def collect(node: object) -> None:
-        if isinstance(node, dict):
-            for key, value in node.items():
-                if key in {"url", "request_url", "message_menu_options_url"}:
-                    urls.append(value)
-                collect(value)
-        elif isinstance(node, list):
-            for item in node:
-                collect(item)
-
-    collect(manifest)
-    assert urls
-    for url in urls:
-        assert url.startswith("https://"), url
-        assert url.endswith(EVENTS_PATH), url
+def test_message_events_are_the_dm_ones(manifest: dict[str, Any]) -> None:
+    """The code's message listener answers DMs only, so message.im is the one message event."""
+    subscribed = {e for e in bot_events(manifest) if e.startswith("message.")}
+    listens = "message" in code_event_types()
+    assert subscribed == (MESSAGE_EVENTS if listens else set())
 
 
 def test_settings(manifest: dict[str, Any]) -> None:
-    """HTTP mode by default, interactivity on (alert buttons), no org deploy, no rotation."""
+    """Interactivity on (alert buttons), no org deploy, no token rotation."""
     settings = manifest["settings"]
-    assert settings["socket_mode_enabled"] is False
     assert settings["org_deploy_enabled"] is False
     assert settings["token_rotation_enabled"] is False
     assert settings["interactivity"]["is_enabled"] is True
-    text = MANIFEST.read_text()
+
+
+def test_the_two_manifests_are_one_app() -> None:
+    """Same scopes, events, commands and texts in both; only the URLs and the mode differ."""
+    http, socket = load("http"), load("socket")
+    assert http["settings"]["socket_mode_enabled"] is False
+    assert socket["settings"]["socket_mode_enabled"] is True
+    assert manifest_scopes(http) == manifest_scopes(socket)
+    assert bot_events(http) == bot_events(socket)
+    assert without_mode(http) == without_mode(socket)
+
+
+def test_http_manifest_has_every_request_url() -> None:
+    """HTTP mode: the command, the events and interactivity all go to https://HOST/slack/events."""
+    http = load("http")
+    assert http["features"]["slash_commands"][0]["url"]
+    assert http["settings"]["event_subscriptions"]["request_url"]
+    assert http["settings"]["interactivity"]["request_url"]
+    urls = request_urls(http)
+    assert len(urls) == 3
+    for url in urls:
+        assert url.startswith("https://YOUR-HOST/"), url
+        assert url.endswith(EVENTS_PATH), url
+
+
+def test_http_manifest_says_when_to_verify_the_url() -> None:
+    """Its comments give the order: create the app, start serve with the secret, then Retry."""
+    text = MANIFESTS["http"].read_text()
+    steps = ["Create New App", "SLACK_SIGNING_SECRET", "start `botstats serve`", "Retry"]
+    positions = [text.index(step) for step in steps]
+    assert positions == sorted(positions)
+    assert "manifest.socket.yml" in text
+
+
+def test_socket_manifest_has_no_url_and_says_which_token() -> None:
+    """Socket Mode: no request URL anywhere, and the app-level token with connections:write."""
+    socket = load("socket")
+    assert request_urls(socket) == []
+    text = MANIFESTS["socket"].read_text()
     assert "connections:write" in text
     assert "SLACK_APP_TOKEN" in text
 
@@ -350,8 +448,6 @@ def test_every_subscribed_event_has_a_listener(manifest: dict[str, Any]) -> None
     listened = code_event_types()
     for event in bot_events(manifest):
         assert event in listened or event.split(".")[0] in listened, f"nobody listens to {event}"
-    if bot_events(manifest):
-        assert manifest["settings"]["event_subscriptions"]["request_url"].endswith(EVENTS_PATH)
 
 
 def test_shortcuts_and_interactivity_match_the_code(manifest: dict[str, Any]) -> None:
@@ -371,6 +467,14 @@ def test_home_tab_matches_the_code(manifest: dict[str, Any]) -> None:
     home = manifest["features"]["app_home"]
     publishes_home = "app_home_opened" in code_event_types()
     assert home["home_tab_enabled"] is publishes_home
+
+
+def test_messages_tab_matches_the_code(manifest: dict[str, Any]) -> None:
+    """People can write in the Messages tab exactly when DMs are subscribed and answered."""
+    home = manifest["features"]["app_home"]
+    answers_dms = "message.im" in bot_events(manifest) and "message" in code_event_types()
+    assert home["messages_tab_enabled"] is answers_dms
+    assert home.get("messages_tab_read_only_enabled", False) is False
 
 
 @pytest.fixture(scope="module")

@@ -1,9 +1,10 @@
 """The Slack adapter: a sync Bolt ``App`` whose listeners are registered per area.
 
-Commands (``listeners_commands``), interactive actions (``listeners_actions``) and events
-(``listeners_events``) each have a ``register(app, deps)``, like Slack's bolt-python
-starter template. The ``WebClient`` points at SLACK_API_URL and retries rate-limited
-calls after the ``Retry-After`` Slack sends, plus connection errors.
+Commands, interactive actions, events (the Home tab), DMs and @mentions (``messages``)
+and the install events (``installs``) each have a ``register(app, deps)`` in
+``listeners/``, like Slack's bolt-python starter template. The ``WebClient`` points at
+SLACK_API_URL and retries rate-limited calls after the ``Retry-After`` Slack sends, plus
+connection errors.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from slackbot.errors import ConfigError, SettingProblem
 from slackbot.replies import Replies, dashboard
 from slackbot.service import Service
 from slackbot.slack.context import DEFAULT_MAX_PENDING, DEFAULT_WORKERS, Runner, SlackDeps
-from slackbot.slack.listeners import actions, alerts, commands, events
+from slackbot.slack.listeners import actions, alerts, commands, events, installs, messages
 from slackbot.slack.poster import SlackPoster
 from slackbot.slack.telemetry import Telemetry
 
@@ -183,15 +184,19 @@ def build_app(
         respond_retry_delay=respond_retry_delay,
         alert_actions=AlertActions(
             service,
-            SlackPoster(client),
+            SlackPoster(client, workspace=service.store.workspace),
             tz=settings.timezone,
             links=dashboard(settings),
             admins=settings.admins,
             mention=settings.botstats_alert_mention,
         ),
     )
+    # Bolt's auth.test has just passed: Slack accepts the token, so the app is installed.
+    installs.installed_at_start(service.store.workspace)
+    installs.register(app, deps)
     commands.register(app, deps)
     events.register(app, deps)
+    messages.register(app, deps)
     alerts.register(app, deps)
     # Last: its catch-all action listener must not shadow specific ones.
     actions.register(app, deps)

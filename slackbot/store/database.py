@@ -3,7 +3,8 @@
 Adapter over sqlite-utils (>= 4). One ``Store`` is shared by every thread of a process;
 each thread talks to SQLite through its own connection (see ``connections``). Callers take
 the part they need (``store.days``, ``store.bots``, ``store.runs``, ``store.subscriptions``,
-``store.alerts``, ``store.jobs``); each part is a small class of its own over the same connections.
+``store.alerts``, ``store.jobs``, ``store.workspace``); each part is a small class of its
+own over the same connections.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from slackbot.store.jobs import Jobs
 from slackbot.store.runs import Runs
 from slackbot.store.schema import check_version, migrate
 from slackbot.store.subscriptions import Subscriptions
+from slackbot.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -72,6 +74,7 @@ class Store:
         self.subscriptions = Subscriptions(self._conn, clock)
         self.alerts = Alerts(self._conn, clock)
         self.jobs = Jobs(self._conn, clock)
+        self.workspace = Workspace(self._conn, clock)
 
     def write(self) -> AbstractContextManager[Database]:
         """A ``BEGIN IMMEDIATE`` transaction on this thread's connection (for read-then-write)."""

@@ -7,11 +7,12 @@ botstats calls (anything else gets ``{"ok": true}``), records every call, and se
 command body and headers exactly as Slack sends and signs them.
 
 Channels and scopes (rules in ``testing.slack_channels``): ``add_channel(id, name=,
-member=, private=, archived=)``, ``remove_channel(id)`` (then ``channel_not_found``),
-``scopes`` (a live set, the manifest's by default); channels never declared accept
-everything. What the calls did: ``posted(channel)`` (each chat.postMessage Slack took
-there: ts and body, as chat.update left it), ``uploads`` (file id -> bytes), ``files``,
-``is_member(channel)``; chat.getPermalink answers
+member=, private=, archived=, users=)`` (``users``: who users.conversations lists in
+it), ``remove_channel(id)`` (then ``channel_not_found``), ``scopes`` (a live set, the
+manifest's by default); channels never declared accept everything. What the calls did:
+``posted(channel)`` (each chat.postMessage Slack took there: ts and body, as chat.update
+left it), ``uploads`` (file id -> bytes), ``files``, ``is_member(channel)``;
+chat.getPermalink answers
 ``https://botstats-test.slack.com/archives/{channel}/p{ts without its dot}``.
 
 Faults, for the next ``times`` calls of a method: ``rate_limit`` (429 + Retry-After),
@@ -25,7 +26,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
@@ -217,9 +218,13 @@ class FakeSlack:
         member: bool = True,
         private: bool = False,
         archived: bool = False,
+        users: Iterable[str] = (),
     ) -> None:
-        """Declare a channel, so calls naming it are judged as Slack would."""
-        channel = Channel(channel_id, name or channel_id.lower(), member, private, archived)
+        """Declare a channel, so calls naming it are judged as Slack would; ``users`` are
+        the people in it, as users.conversations lists them."""
+        channel = Channel(
+            channel_id, name or channel_id.lower(), member, private, archived, set(users)
+        )
         with self._cond:
             self._workspace.add_channel(channel)
 

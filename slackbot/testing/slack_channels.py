@@ -12,6 +12,9 @@ and edited, files uploaded and shared). Not thread-safe alone: FakeSlack holds i
   the scopes; chat.update answers ``message_not_found`` for a ts never posted there;
   conversations.join answers ``method_not_supported_for_channel_type`` for a private
   channel, ``is_archived`` for an archived one, and otherwise makes the bot a member.
+- users.conversations lists the declared channels whose ``users`` include ``user``, a
+  page of ``limit`` at a time (``next_cursor``), and needs ``channels:read`` for public
+  and ``groups:read`` for private channels.
 """
 
 from __future__ import annotations
@@ -25,7 +28,10 @@ JsonDict = dict[str, Any]
 #: The bot scopes of botstats' manifest.
 DEFAULT_SCOPES = frozenset(
     {"commands", "chat:write", "chat:write.public", "files:write", "channels:join"}
+    | {"channels:read", "groups:read"}  # users.conversations: the Home tab's "your channels"
 )
+#: The scope users.conversations needs per type listed (``im``: ``im:read``, and so on).
+TYPE_SCOPES = {"public_channel": "channels:read", "private_channel": "groups:read"}
 
 PERMALINK_BASE = "https://botstats-test.slack.com/archives"
 AUTH_TEST: JsonDict = {
@@ -58,6 +64,7 @@ class Channel:
     member: bool = True
     private: bool = False
     archived: bool = False
+    users: set[str] = field(default_factory=set)  # the people in it (users.conversations)
 
 
 @dataclass(frozen=True)
@@ -177,11 +184,17 @@ class Workspace:
             return {"ok": True, "files": self.complete(body)}
         if method == "conversations.join":
             return self.join(channel)
+        if method == "users.conversations":
+            return self.user_conversations(body)
         return {"ok": True}
 
     def refusal(self, method: str, body: JsonDict) -> JsonDict | None:
         """Slack's error answer to this call, or None when Slack would accept it."""
         needed = METHOD_SCOPES.get(method)
+        if method == "users.conversations":
+            types = str(body.get("types") or "public_channel").split(",")
+            lacking = sorted({TYPE_SCOPES.get(t, f"{t}:read") for t in types} - self.scopes)
+            needed = ",".join(lacking) or None
         if needed and needed not in self.scopes:
             return error("missing_scope", needed=needed, provided=",".join(sorted(self.scopes)))
         for channel_id in channels_named(body):
@@ -242,6 +255,28 @@ class Workspace:
         channel.member = True
         answer["channel"]["is_member"] = True
         return answer
+
+    def user_conversations(self, body: JsonDict) -> JsonDict:
+        """users.conversations: the declared channels ``user`` is in, a page at a time."""
+        user = str(body.get("user") or "")
+        types = set(str(body.get("types") or "public_channel").split(","))
+        archived_too = str(body.get("exclude_archived", "0")).lower() not in {"1", "true"}
+        found = [
+            c
+            for c in self.channels.values()
+            if user in c.users
+            and ("private_channel" if c.private else "public_channel") in types
+            and (archived_too or not c.archived)
+        ]
+        start = int(str(body.get("cursor") or "0").removeprefix("page:") or 0)
+        limit = max(1, min(int(body.get("limit") or 100), 1000))
+        page = [{"id": c.id, "name": c.name, "is_private": c.private} for c in found]
+        more = f"page:{start + limit}" if start + limit < len(found) else ""
+        return {
+            "ok": True,
+            "channels": page[start : start + limit],
+            "response_metadata": {"next_cursor": more},
+        }
 
     def start_upload(self, file_id: str, body: JsonDict) -> None:
         """Record files.getUploadURLExternal: the file's name and alt text."""
