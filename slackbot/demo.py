@@ -8,6 +8,7 @@ the live check) and the Slack messages are the production functions.
 
 from __future__ import annotations
 
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
@@ -23,48 +24,43 @@ from slackbot.alerts.views import digest_alerts, view_of
 from slackbot.botpress.client import BotpressClient
 from slackbot.config import Settings
 from slackbot.console.digest import build_now, write_chart
+from slackbot.console.planted import caught, planted_in_digest
 from slackbot.console.progress import make_progress
-from slackbot.console.render import render_message
+from slackbot.console.showcase import Screen, check_db_path, check_page_path, write_page
 from slackbot.core.alerting import Change, notified
 from slackbot.core.blocks import alert_lines as al
-from slackbot.core.blocks.alerts import alert_message
-from slackbot.core.blocks.kit import Message, block_kit_builder_url
-from slackbot.core.digest import BotDigest, Digest, Move, headline
+from slackbot.core.blocks.alerts import alert_message, resolved_message, resolved_reply
+from slackbot.core.blocks.digest import digest_messages
+from slackbot.core.blocks.kit import Message
 from slackbot.core.formatting import day
 from slackbot.core.models import Bot
 from slackbot.core.schedule import last_settled_day
-from slackbot.replies import Replies
+from slackbot.replies import Replies, dashboard
 from slackbot.service import Service
 from slackbot.simulator.server import Simulator
-from slackbot.simulator.workspace import PlantedAnomaly
 from slackbot.store import Store
 from slackbot.sync import sync_bots
 
 DEMO_DAYS = 60
 DEMO_USER = "U0DEMOUSER"
 DEMO_CHANNEL = "C0DEMOCHAN"
-#: The headline moves that tell each kind of planted anomaly (missing data is a gap, named).
-HEADLINE_METRICS = {
-    "cost": ("costPerCall", "costUsd", "costPerSession"),
-    "error_rate": ("errorRate",),
-    "latency": ("latencyMeanMs",),
-    "sessions": ("sessions", "users", "userMessages", "llmCalls"),
-}
-#: The alert each kind of planted anomaly should raise (one missing day is a gap, not an alert).
-ALERT_METRICS = {
-    "cost": "cost_per_call",
-    "error_rate": "error_rate",
-    "latency": "latency",
-    "sessions": "sessions",
-}
+#: The file id the digest's image block names, as if its chart had been uploaded to Slack.
+CHART_FILE_ID = "F0DEMOCHART"
 #: Days the alert replay covers: the three weeks the anomalies are planted in.
 ALERT_DAYS = 21
+UTC_ZONE = ZoneInfo("UTC")
 
 
-def run_demo(console: Console, *, seed: int = 7, keep_db: str | None = None) -> int:
+def run_demo(
+    console: Console, *, seed: int = 7, keep_db: str | None = None, html: str | None = None
+) -> int:
     """Run sync, summaries, Slack replies, the weekly digest and the alerts on the simulator."""
+    # A bad --db or --html fails before any work, and leaves nothing.
+    kept = check_db_path(keep_db) if keep_db else None
+    page = check_page_path(html) if html else None
+    screen = Screen(console)
     with tempfile.TemporaryDirectory(prefix="botstats-demo-") as tmp:
-        db_path = Path(keep_db) if keep_db else Path(tmp) / "demo.db"
+        db_path = kept or Path(tmp) / "demo.db"
         with Simulator(seed=seed) as sim:
             console.rule("[bold]botstats demo[/bold]")
             console.print(
@@ -77,19 +73,58 @@ def run_demo(console: Console, *, seed: int = 7, keep_db: str | None = None) -> 
             )
             service = Service(store=Store(db_path), client=client, clock=sim.now)
             try:
-                code = _walkthrough(console, service, sim)
-                _digest(console, service, sim, db_path.parent, kept=keep_db is not None)
-                _alerts(console, service, sim)
+                code = _walkthrough(screen, service, sim)
+                chart = _digest(screen, service, sim, db_path.parent, kept=kept is not None)
+                _alerts(screen, service, sim)
                 console.print(
                     f"\nBotpress API calls made: {service.client.request_count}", highlight=False
                 )
-                return code
             finally:
                 client.close()
                 service.store.close()
+        if page is not None:
+            _write_page(screen, page, seed=seed)
+    _left_behind(console, db=kept, chart=chart, page=page)
+    return code
 
 
-def _walkthrough(console: Console, service: Service, sim: Simulator) -> int:
+def _write_page(screen: Screen, page: Path, *, seed: int) -> None:
+    """``--html PATH``: every message shown, on one page a browser opens offline."""
+    intro = (
+        f"What botstats demo (seed {seed}) showed in the terminal: each message as Slack "
+        "lays it out, its notification text, its Block Kit JSON and a Block Kit Builder link."
+    )
+    write_page(page, screen.shown.page(title="botstats demo: the Slack messages", intro=intro))
+    cards = len(screen.shown.cards)
+    chart = ", the digest's chart embedded" if screen.shown.files else ""
+    screen.console.print(
+        f"\nWrote {page}: {cards} messages on one page{chart}; open it in a browser.",
+        highlight=False,
+        soft_wrap=True,
+    )
+
+
+def _left_behind(
+    console: Console, *, db: Path | None, chart: Path | None, page: Path | None
+) -> None:
+    """Say which files outlive the demo: only those asked for with --db and --html."""
+    kept = []
+    if db is not None:
+        kept.append(f"the database {db}")
+        if chart is not None:
+            kept.append(f"the digest's chart {chart}")
+    if page is not None:
+        kept.append(f"the page {page}")
+    said = ", ".join(kept) if kept else "nothing (the temporary database and chart are deleted)"
+    console.print(f"Left behind: {said}.", highlight=False, soft_wrap=True)
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _walkthrough(screen: Screen, service: Service, sim: Simulator) -> int:
+    console = screen.console
     now = sim.now()
     bots = service.bots()
     console.print(f"\n[bold]1. Sync[/bold]: {DEMO_DAYS} closed days of every bot into SQLite")
@@ -110,7 +145,7 @@ def _walkthrough(console: Console, service: Service, sim: Simulator) -> int:
     for step, text in ((2, "all 7d"), (3, bots[0].name.split()[0].lower()), (4, "bots")):
         console.print(f"\n[bold]{step}. `/botstats {text}`[/bold]", highlight=False)
         reply = replies.answer(text, user_id=DEMO_USER, channel_id=DEMO_CHANNEL, now=now)
-        _show(console, reply.message)
+        screen.show(f"reply-{_slug(text)}", f"/botstats {text}", reply.message)
 
     console.print("\n[bold]5. Planted anomalies[/bold] in the simulated data")
     names = {bot.id: bot.name for bot in bots}
@@ -123,71 +158,46 @@ def _walkthrough(console: Console, service: Service, sim: Simulator) -> int:
 
 
 def _digest(
-    console: Console, service: Service, sim: Simulator, folder: Path, *, kept: bool
-) -> None:
-    """The weekly digest it would post now, its chart as a PNG, and the anomalies it shows."""
+    screen: Screen, service: Service, sim: Simulator, folder: Path, *, kept: bool
+) -> Path | None:
+    """The weekly digest it would post now, with its chart drawn; the chart's path."""
+    console = screen.console
     console.print(
         "\n[bold]6. The weekly digest[/bold] it would post now (the last settled week)",
         highlight=False,
     )
-    digest, messages = build_now(Settings.model_construct(), service, "all")
-    for message in messages.messages:
-        _show(console, message)
-    _planted_in(console, digest, sim)
+    settings = Settings.model_construct()
+    digest, _ = build_now(settings, service, "all")
     chart = write_chart(digest, folder)
+    if chart is not None:  # shown in the message as Slack shows an uploaded file
+        screen.shown.files[CHART_FILE_ID] = chart.read_bytes()
+    messages = digest_messages(
+        digest,
+        tz=settings.timezone,
+        now=service.clock(),
+        links=dashboard(settings),
+        chart_file_id=CHART_FILE_ID if chart is not None else None,
+    )
+    screen.show("digest-top", "Weekly digest \u2014 top message", messages.top)
+    for i, reply in enumerate(messages.thread, 1):
+        title = f"Weekly digest \u2014 thread reply {i} of {len(messages.thread)}"
+        screen.show(f"digest-thread-{i}", title, reply, in_thread=True)
+    planted_in_digest(console, digest, sim.anomalies)
     if chart is None:
         console.print("  No chart: no day of these weeks has data.")
-        return
+        return None
     where = (
         "beside the database"
         if kept
         else "in the demo's temporary folder, deleted when the demo ends; --db PATH keeps it"
     )
     console.print(f"  Chart: {chart} ({where})", highlight=False, soft_wrap=True)
+    return chart if kept else None
 
 
-def _planted_in(console: Console, digest: Digest, sim: Simulator) -> None:
-    """Each planted anomaly of the digest's days, and where the digest shows it."""
-    period = digest.period
-    planted = [a for a in sim.anomalies if period.first <= a.day <= period.last]
-    said = f"{len(planted)} (listed in step 5)" if planted else "none"
-    console.print(f"  Planted anomalies in these days: {said}", highlight=False)
-    parts = {part.bot.id: part for part in digest.bots}
-    moves = headline(digest)
-    for anomaly in planted:
-        part = parts.get(anomaly.bot_id)
-        console.print(
-            f"  {anomaly.day:%a %d %b}, {part.bot.name if part else anomaly.bot_id}: "
-            f"{anomaly.description}: {_seen(anomaly, part, moves)}.",
-            highlight=False,
-        )
-
-
-def _seen(anomaly: PlantedAnomaly, part: BotDigest | None, moves: Sequence[Move]) -> str:
-    """Where the digest shows one planted anomaly, in words."""
-    said = [
-        m.text
-        for m in moves
-        if m.bot.id == anomaly.bot_id and m.metric in HEADLINE_METRICS.get(anomaly.metric, ())
-    ]
-    if said:
-        return f"in the headline, as {said[0]}"
-    if part is not None and part.summary is not None and anomaly.day in part.summary.missing_days:
-        return "named in the bot's numbers as a day with no data"
-    return "not in the headline: one day moved the week too little"
-
-
-def _show(console: Console, message: Message) -> None:
-    render_message(console, message)
-    console.print(
-        f"[dim]Open in Block Kit Builder:[/dim] {block_kit_builder_url(message)}",
-        soft_wrap=True,
-        highlight=False,
-    )
-
-
-def _alerts(console: Console, service: Service, sim: Simulator) -> None:
+def _alerts(screen: Screen, service: Service, sim: Simulator) -> None:
     """The alert engine: its replay of the last weeks, the live check, the messages they send."""
+    console = screen.console
     console.print(
         f"\n[bold]7. Alerts on the planted anomalies[/bold]: the engine replayed over the last "
         f"{ALERT_DAYS} days, then the live check of the newest settled day",
@@ -208,11 +218,30 @@ def _alerts(console: Console, service: Service, sim: Simulator) -> None:
     sent += notified(live.changes)
     planted = {(a.bot_id, a.day) for a in sim.anomalies}
     for group in _runs(c for c in sent if (c.evaluation.bot_id, c.evaluation.day) in planted):
-        _show(console, _alert_message(group, known, now=now))
+        first = group[0].evaluation
+        who = _who(first.bot_id, known)
+        title = f"Alert: {who}, {day(first.day)}"
+        screen.show(f"alert-{_slug(who)}-{first.day}", title, _alert_message(group, known, now=now))
+    resolved = [
+        c for r in results for c in r.resolved if (c.evaluation.bot_id, _since(c)) in planted
+    ]
+    if resolved:
+        _resolved(screen, resolved[0], known)
     for result in results:
         console.print(f"  {result.line()}", highlight=False)
-    _caught(console, sim, sent, known)
+    caught(console, sim.anomalies, sent, known)
     _open_alerts(console, service, known, now=now)
+
+
+def _who(bot_id: str | None, known: Mapping[str, Bot]) -> str:
+    bot = known.get(bot_id or "")
+    return bot.name if bot else (bot_id or "Workspace")
+
+
+def _since(change: Change) -> date | None:
+    """The first day of the alert episode a change belongs to."""
+    record = change.step.record
+    return record.since if record is not None else None
 
 
 def _runs(changes: Iterable[Change]) -> list[list[Change]]:
@@ -233,34 +262,28 @@ def _alert_message(group: Sequence[Change], known: Mapping[str, Bot], *, now: da
         when = record.notified_at or now  # the replay's alerts were sent the day after
         views.append(view_of(change.alert_id, record, change.evaluation, known, now=when))
     bot = known.get(group[0].evaluation.bot_id or "")
-    return alert_message(bot, views, tz=ZoneInfo("UTC"), now=when, links=None)
+    return alert_message(bot, views, tz=UTC_ZONE, now=when, links=None)
 
 
-def _caught(
-    console: Console, sim: Simulator, sent: Sequence[Change], known: Mapping[str, Bot]
-) -> None:
-    """Each planted anomaly, and the alert that told it (or why none did)."""
-    told: dict[tuple[str | None, str, date], Change] = {
-        (c.evaluation.bot_id, c.evaluation.metric, c.evaluation.day): c for c in sent
-    }
-    for anomaly in sim.anomalies:
-        bot = known.get(anomaly.bot_id)
-        console.print(
-            f"  {day(anomaly.day)}, {bot.name if bot else anomaly.bot_id}: "
-            f"{anomaly.description}: {_verdict(anomaly, told)}.",
-            highlight=False,
-        )
-
-
-def _verdict(anomaly: PlantedAnomaly, told: Mapping[tuple[str | None, str, date], Change]) -> str:
-    """Whether the engine alerted on one planted anomaly, in words."""
-    metric = ALERT_METRICS.get(anomaly.metric)
-    if metric is None:
-        return "no alert: a single missing day is a gap, named in messages, not alerted"
-    change = told.get((anomaly.bot_id, metric, anomaly.day))
-    if change is None:
-        return "no alert: the engine judged the day inside the bot's usual range"
-    return f"alerted as {al.words(change.evaluation.metric)} ({change.evaluation.severity})"
+def _resolved(screen: Screen, change: Change, known: Mapping[str, Bot]) -> None:
+    """A planted anomaly's alert once it resolved: the original message updated, a reply."""
+    record = change.step.record
+    assert record is not None  # a resolve step carries the resolved record
+    when = record.resolved_at or datetime.combine(
+        change.evaluation.day + timedelta(days=1), datetime.min.time(), tzinfo=UTC
+    )
+    view = view_of(change.alert_id, record, change.evaluation, known, now=when)
+    who = _who(change.evaluation.bot_id, known)
+    screen.console.print(
+        f"  When {who}'s {al.words(change.evaluation.metric)} alert resolved "
+        f"({day(change.evaluation.day)}), its message was updated and a reply sent in its thread:",
+        highlight=False,
+    )
+    updated = resolved_message(view.bot, [view], tz=UTC_ZONE, now=when, links=None)
+    key = f"resolved-{_slug(who)}-{record.since}"
+    screen.show(key, f"Alert resolved: {who} \u2014 the original message, updated", updated)
+    reply = resolved_reply(view, tz=UTC_ZONE, now=when)
+    screen.show(f"{key}-reply", "Alert resolved \u2014 thread reply", reply, in_thread=True)
 
 
 def _open_alerts(

@@ -46,6 +46,8 @@ def test_demo_shows_the_weekly_digest_and_keeps_its_chart_beside_the_db(
     assert chart.parent == db.parent
     assert chart.read_bytes().startswith(PNG)
     assert "(beside the database)" in out
+    assert f"Left behind: the database {db}, the digest's chart {chart}." in out
+    assert sorted(p.name for p in db.parent.iterdir()) == sorted([chart.name, "demo.db"])
 
 
 def test_demo_without_db_deletes_its_chart_and_says_so(
@@ -57,7 +59,22 @@ def test_demo_without_db_deletes_its_chart_and_says_so(
     assert "Weekly digest" in out
     assert "in the demo's temporary folder, deleted when the demo ends; --db PATH keeps it" in out
     assert not chart_path(out).exists()
+    assert "Left behind: nothing (the temporary database and chart are deleted)." in out
     assert not list(clean.iterdir())
+
+
+def test_demo_digest_shows_its_chart_block_and_a_builder_link_without_it(
+    clean: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The digest's message holds its chart as Slack shows it; the Builder link leaves it out."""
+    monkeypatch.setenv("COLUMNS", "200")
+    assert main(["demo"]) == 0
+    out = capsys.readouterr().out
+    step = out[out.index("6. The weekly digest") : out.index("7. Alerts")]
+    assert "Weekly digest — top message" in step  # the panel's title
+    assert "[chart: Daily sessions and LLM cost, last 4 weeks" in step
+    assert "Block Kit Builder gets it without the chart: Builder cannot show a file" in step
+    assert "Syncing 5 bot(s)" in out  # plain lines when not a terminal (a bar on one)
 
 
 def test_demo_alerts_on_the_planted_anomalies(
@@ -82,4 +99,7 @@ def test_demo_alerts_on_the_planted_anomalies(
         "no analytics record (data pipeline gap): no alert: a single missing day is a gap" in step
     )
     assert "Open alerts the next digest lists:" in step
+    assert "When Billing Bot's latency alert resolved" in step
+    assert "Resolved: Billing Bot" in step
+    assert "Back to normal: latency" in step
     assert not list(clean.iterdir())

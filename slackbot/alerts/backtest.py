@@ -25,6 +25,7 @@ class BotBacktest:
     days: int
     days_with_data: int
     alerts: tuple[Change, ...]
+    resolved: tuple[Change, ...] = ()  # the resolves it would have posted (the demo shows one)
 
     @property
     def per_week(self) -> float:
@@ -46,15 +47,18 @@ def replay_bot(
     history = store.days.load(bot.id, first - timedelta(days=HISTORY_DAYS), last)
     book = AlertBook()
     sent: list[Change] = []
+    resolved: list[Change] = []
     day = first
     while day <= last:
         upto = {d: m for d, m in history.items() if d <= day}
         # The live check sees a day an hour after it closed.
         now = datetime.combine(day + timedelta(days=1), time(1), tzinfo=UTC)
-        sent += notified(check_day(book, bot.id, upto, day, thresholds=thresholds, now=now))
+        changes = check_day(book, bot.id, upto, day, thresholds=thresholds, now=now)
+        sent += notified(changes)
+        resolved += [c for c in changes if c.action == "resolve"]
         day += timedelta(days=1)
     in_range = sum(1 for d in history if first <= d <= last)
-    return BotBacktest(bot, (last - first).days + 1, in_range, tuple(sent))
+    return BotBacktest(bot, (last - first).days + 1, in_range, tuple(sent), tuple(resolved))
 
 
 def backtest(
