@@ -142,11 +142,18 @@ class BotpressUnavailableError(BotpressError):
         status: int | None = None,
         attempts: int = 1,
         waited: float = 0.0,
+        timeout: float | None = None,
     ) -> None:
         super().__init__(message, bot_id=bot_id)
         self.status = status
         self.attempts = attempts
         self.waited = waited
+        #: The per-request timeout that ran out on the last attempt (None: another failure).
+        self.timeout = timeout
+        if timeout is not None:
+            self.user_message = (
+                f"Botpress did not answer within {timeout:g} s; try again in a minute."
+            )
 
 
 class BotpressResponseError(BotpressError):

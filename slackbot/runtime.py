@@ -21,13 +21,15 @@ from slackbot.tick import Tick
 def build_client(
     settings: Settings, *, transport: httpx.BaseTransport | None = None
 ) -> BotpressClient:
-    """A Botpress client from BOTPRESS_* settings (call ``settings.require`` first)."""
+    """A Botpress client from BOTPRESS_* settings and BOTSTATS_HTTP_TIMEOUT_S (call
+    ``settings.require`` first)."""
     token = settings.botpress_token.get_secret_value() if settings.botpress_token else ""
     return BotpressClient(
         token=token,
         workspace_id=settings.botpress_workspace_id or "",
         base_url=settings.botpress_api_url,
         transport=transport,
+        timeout=settings.botstats_http_timeout_s,
     )
 
 

@@ -9,6 +9,8 @@ run twice at once.
 from __future__ import annotations
 
 import logging
+import threading
+import weakref
 from collections.abc import Callable
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -20,6 +22,26 @@ log = logging.getLogger(__name__)
 
 TICK_SECONDS = 60
 JOB_ID = "botstats-tick"
+
+
+class _Ticking:
+    """The tick, with an event set while no run of it is in progress (for a timed stop)."""
+
+    def __init__(self, tick: Callable[[], object]) -> None:
+        self.tick = tick
+        self.idle = threading.Event()
+        self.idle.set()
+
+    def __call__(self) -> object:
+        self.idle.clear()
+        try:
+            return self.tick()
+        finally:
+            self.idle.set()
+
+
+#: Each started scheduler's tick (a stopped scheduler no longer looks its jobs up).
+_TICKS: weakref.WeakKeyDictionary[BackgroundScheduler, _Ticking] = weakref.WeakKeyDictionary()
 
 
 def start_scheduler(
@@ -38,8 +60,9 @@ def start_scheduler(
             "misfire_grace_time": max(1, int(interval)),
         },
     )
+    ticking = _TICKS[scheduler] = _Ticking(tick)
     scheduler.add_job(
-        tick,
+        ticking,
         IntervalTrigger(seconds=interval, timezone=tz),
         id=JOB_ID,
         name="botstats tick",
@@ -51,11 +74,32 @@ def start_scheduler(
     return scheduler
 
 
-def stop_scheduler(scheduler: BackgroundScheduler, *, wait: bool = True) -> None:
-    """Stop the scheduler, letting a running tick finish when ``wait``."""
-    if scheduler.running:
-        scheduler.shutdown(wait=wait)
-        log.info("scheduler stopped")
+def stop_scheduler(
+    scheduler: BackgroundScheduler, *, wait: bool = True, timeout: float | None = None
+) -> bool:
+    """Stop the scheduler (no new tick starts); with ``wait``, let a running tick finish, for
+    at most ``timeout`` seconds (None: however long it takes). True when none is left running.
+    """
+    ticking = _TICKS.get(scheduler)
+    stopping = scheduler.running
+    if stopping:
+        # Unbounded waiting is APScheduler's own; a bounded one waits on the tick's event.
+        scheduler.shutdown(wait=wait and timeout is None)
+    if ticking is None:
+        done = True
+    elif wait and timeout is not None:
+        done = ticking.idle.wait(max(0.0, timeout))
+    else:
+        done = ticking.idle.is_set()
+    if stopping:
+        log.info("scheduler stopped" if done else "scheduler stopped; its tick is still running")
+    return done
+
+
+def tick_running(scheduler: BackgroundScheduler) -> bool:
+    """True while a run of the tick is in progress (also after the scheduler was stopped)."""
+    ticking = _TICKS.get(scheduler)
+    return ticking is not None and not ticking.idle.is_set()
 
 
 def scheduler_state(scheduler: BackgroundScheduler | None) -> str:

@@ -17,12 +17,12 @@ from zoneinfo import ZoneInfo
 from slackbot.botpress.client import BotpressClient
 from slackbot.clock import Clock, system_clock
 from slackbot.core.comparisons import reference_period
-from slackbot.core.formatting import timestamp
+from slackbot.core.formatting import day, timestamp
 from slackbot.core.lookup import find_bot
 from slackbot.core.metrics import Summary, summarize
 from slackbot.core.models import Bot, BotInfo, Metrics
 from slackbot.core.periods import Period
-from slackbot.errors import BotpressAuthError, BotpressError
+from slackbot.errors import BotpressAuthError, BotpressError, BotpressUnavailableError
 from slackbot.store import Store
 from slackbot.store.subscriptions import Cadence, Subscription
 from slackbot.sync import ensure_days
@@ -47,6 +47,15 @@ def refused_note(
     )
 
 
+def unanswered_note(error: BotpressUnavailableError, last: date) -> str:
+    """The warning served with stored data when Botpress did not answer an interactive reply."""
+    if error.timeout is not None:
+        why = f"Botpress is slow to answer right now (no reply in {error.timeout:g} s)"
+    else:
+        why = "Botpress is busy or down right now"
+    return f"{why}; showing stored data up to {day(last)}"
+
+
 class Service:
     """Stats, bot lookup and summaries over one store and one Botpress client."""
 
@@ -59,9 +68,12 @@ class Service:
         clock: Clock = system_clock,
         workers: int = 8,
         tz: ZoneInfo | None = None,
+        interactive: bool = False,
     ) -> None:
         self.store = store
         self.client = client
+        #: True: a Botpress call that fails or times out serves stored days, with a note.
+        self.interactive = interactive
         self.aliases = tuple(aliases)
         self.clock = clock
         self.workers = workers
@@ -71,6 +83,18 @@ class Service:
         self._bots: list[Bot] | None = None
         self._bots_at: datetime | None = None
         self._lock = threading.Lock()
+
+    def for_replies(self) -> Service:
+        """This service for replies: one Botpress attempt per call, stored data if it fails."""
+        return Service(
+            store=self.store,
+            client=self.client.single_attempt(),
+            aliases=self.aliases,
+            clock=self.clock,
+            workers=self.workers,
+            tz=self.tz,
+            interactive=True,
+        )
 
     def bots(self, *, refresh: bool = False) -> list[Bot]:
         """The tracked bots: BOTSTATS_BOTS when set, else every production bot, by name."""
@@ -124,14 +148,13 @@ class Service:
         now = now or self.clock()
         today = now.astimezone(UTC).date()
         first = min(reference_period(period, today).first, period.first)
-        days, refused = self._days(bot, period, first, today)
-        live = period.partial and refused is None
+        days, note = self._days(bot, period, first, today)
+        live = period.partial and note is None
         as_of = now if live else self.store.days.last_fetched_at(bot.id)
         first_day = self.store.days.first_day(bot.id)
         summary = summarize(bot, period, days, as_of=as_of, first_data_day=first_day)
-        if refused is None:
+        if note is None:
             return summary
-        note = refused_note(refused, "these numbers are", as_of, self.tz)
         return replace(summary, notes=(*summary.notes, note))
 
     def summary_from(
@@ -169,29 +192,44 @@ class Service:
 
     def _days(
         self, bot: Bot, period: Period, first: date, today: date
-    ) -> tuple[dict[date, Metrics], BotpressAuthError | None]:
-        """The days from ``first`` to the end of ``period``, and the 401/403 to tell about.
-
-        When Botpress refuses the token and the store holds days of ``period``, those are
-        served (the refusal is returned, to be said); with nothing stored it is raised.
-        """
+    ) -> tuple[dict[date, Metrics], str | None]:
+        """The days from ``first`` to the end of ``period``, and the warning to say with them:
+        stored days when Botpress refuses the token (or, ``interactive``, does not answer)."""
         try:
             days = ensure_days(
                 self.client, self.store, bot.id, first, period.last, today=today, clock=self.clock
             )
         except BotpressAuthError as exc:
-            closed_last = min(period.last, today - timedelta(days=1))
-            if period.first > closed_last or not self.store.days.covered(
-                bot.id, period.first, closed_last
-            ):
+            stored = self._stored(bot, period, first, today)
+            if stored is None:
                 raise
             log.info("Botpress refused the token; serving bot %s from the store", bot.id)
-            return self.store.days.load(bot.id, first, closed_last), exc
+            return stored[0], self._refused(exc, bot)
+        except BotpressUnavailableError as exc:
+            stored = self._stored(bot, period, first, today) if self.interactive else None
+            if stored is None:
+                raise
+            log.warning("Botpress did not answer; serving bot %s from the store: %s", bot.id, exc)
+            return stored[0], unanswered_note(exc, stored[1])
         # The bots came from the store after a refusal and these days needed no call (or the
         # last call was refused too): the numbers are stored ones, and the reader is told why.
         if self.last_auth_failure is not None and self.client.health == "unauthorized":
-            return days, self.last_auth_failure
+            return days, self._refused(self.last_auth_failure, bot)
         return days, None
+
+    def _stored(
+        self, bot: Bot, period: Period, first: date, today: date
+    ) -> tuple[dict[date, Metrics], date] | None:
+        """Stored days from ``first`` and the last stored day of ``period`` (None: none)."""
+        closed_last = min(period.last, today - timedelta(days=1))
+        covered = self.store.days.covered(bot.id, period.first, closed_last)
+        if period.first > closed_last or not covered:
+            return None
+        return self.store.days.load(bot.id, first, closed_last), max(covered)
+
+    def _refused(self, error: BotpressAuthError, bot: Bot) -> str:
+        as_of = self.store.days.last_fetched_at(bot.id)
+        return refused_note(error, "these numbers are", as_of, self.tz)
 
     def summaries(
         self, bots: Sequence[Bot], period: Period, *, now: datetime | None = None

@@ -205,11 +205,14 @@ class ChartWorker:
             )
             return None
 
-    def close(self) -> None:
-        """Stop the worker process; later renders return None. Safe to call twice."""
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the worker process (``kill``: at once, even mid-chart, for a process about to
+        exit); later renders return None. Safe to call twice."""
         with self._lock:
             pool, self._pool, self._closed = self._pool, None, True
-        if pool is not None:
+        if pool is not None and kill:
+            self._discard(pool, kill=True)
+        elif pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
 
     def _call(self, timeout: float, call: Callable[[], T]) -> T:

@@ -12,17 +12,14 @@ from __future__ import annotations
 
 import errno
 import logging
-import signal
+import math
 import socket
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from types import FrameType
 from typing import Literal, Protocol, TypeAlias
 
 import uvicorn
-from apscheduler.schedulers.background import BackgroundScheduler
 from slack_bolt import App, BoltRequest
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.starlette.handler import to_starlette_response
@@ -38,11 +35,12 @@ from slackbot.charts.worker import ChartWorker
 from slackbot.config import Settings
 from slackbot.errors import ConfigError, ServeError, SettingProblem
 from slackbot.runtime import build_service, build_tick
-from slackbot.scheduler import scheduler_state, start_scheduler, stop_scheduler
+from slackbot.scheduler import scheduler_state, start_scheduler
 from slackbot.service import Service
 from slackbot.slack.app import build_app, build_web_client
 from slackbot.slack.context import DEFAULT_WORKERS, RECEIVED_AT
 from slackbot.slack.poster import SlackPoster
+from slackbot.slack.shutdown import CountingPool, Deadline, Parts, Server, exit_now, wind_down
 from slackbot.slack.telemetry import Telemetry
 from slackbot.store import Store
 
@@ -142,7 +140,8 @@ def create_web_app(
 
 
 def serve(settings: Settings, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:
-    """Run the Slack app until SIGTERM or Ctrl-C; returns the exit code."""
+    """Run the Slack app until SIGTERM or Ctrl-C; returns the exit code (0 for a stop by
+    signal; when BOTSTATS_SHUTDOWN_GRACE_S runs out with work running, it exits 0 at once)."""
     mode = select_mode(settings)
     settings.require(*required_settings(mode))
     # The port first: when it is taken, say so before anything else starts.
@@ -156,53 +155,64 @@ def serve(settings: Settings, *, host: str = DEFAULT_HOST, port: int = DEFAULT_P
 def _serve(settings: Settings, mode: Mode, listener: socket.socket, *, host: str, port: int) -> int:
     """``serve`` once the port is ``listener``'s: build the app, run it, wind it down."""
     service = build_service(settings)
-    telemetry = Telemetry(botpress=service.client)
-    pool = ThreadPoolExecutor(DEFAULT_WORKERS, thread_name_prefix="botstats-work")
-    socket_mode: SocketModeHandler | None = None
-    charts = ChartWorker()
-    scheduler: BackgroundScheduler | None = None
+    pool = CountingPool(DEFAULT_WORKERS, thread_name_prefix="botstats-work")
+    parts = Parts(service, pool, ChartWorker(), started=service.clock())
+    deadline = Deadline(settings.botstats_shutdown_grace_s)
     try:
-        bolt = build_app(settings, service, executor=pool, telemetry=telemetry)
-        web = create_web_app(
-            bolt if mode == "http" else None,
-            store=service.store,
-            telemetry=telemetry,
-            mode=mode,
-            botpress=service.client,
-            scheduler=lambda: scheduler_state(scheduler),
-        )
-        if mode == "socket":
-            socket_mode = connect_socket_mode(bolt, settings)
-        # Ask Botpress once now, off the main thread: /healthz and the log know at once
-        # whether the token works, and the first /botstats finds the bots listed.
-        threading.Thread(
-            target=warm_up, args=(service,), name="botstats-warmup", daemon=True
-        ).start()
-        tick = build_tick(settings, service, SlackPoster(build_web_client(settings)), charts=charts)
-        scheduler = start_scheduler(tick, tz=settings.timezone, now=service.clock())
-        log.info(
-            "botstats %s serving in %s mode on http://%s:%d (%s)",
-            __version__,
-            "Socket" if mode == "socket" else "HTTP",
-            host,
-            port,
-            "GET /healthz, GET /metrics"
-            if mode == "socket"
-            else "POST /slack/events, GET /healthz, GET /metrics",
-        )
-        run_uvicorn(web, host=host, port=port, sock=listener)
+        _run(settings, mode, parts, deadline, listener, host=host, port=port)
     finally:
-        if scheduler is not None:
-            stop_scheduler(scheduler)  # a digest being posted finishes first
-        charts.close()
-        if socket_mode is not None:
-            socket_mode.close()  # type: ignore[no-untyped-call]
-        # Replies already acked still go out before the process ends.
-        pool.shutdown(wait=True)
-        service.client.close()
-        service.store.close()
-    log.info("botstats stopped")
+        clean = wind_down(parts, deadline)
+    log.info("botstats stopped in %.1f s", deadline.elapsed())
+    if not clean:
+        exit_now(0)  # threads stuck in a Slack or Botpress call cannot be joined
     return 0
+
+
+def _run(
+    settings: Settings,
+    mode: Mode,
+    parts: Parts,
+    deadline: Deadline,
+    listener: socket.socket,
+    *,
+    host: str,
+    port: int,
+) -> None:
+    """Start the app's parts (kept in ``parts``) and serve until a signal."""
+    service = parts.service
+    telemetry = Telemetry(botpress=service.client)
+    # Replies make one Botpress attempt: a slow Botpress must not hold a reply (DESIGN §3).
+    replies = service.for_replies()
+    bolt = build_app(settings, replies, executor=parts.pool, telemetry=telemetry)
+    web = create_web_app(
+        bolt if mode == "http" else None,
+        store=service.store,
+        telemetry=telemetry,
+        mode=mode,
+        botpress=service.client,
+        scheduler=lambda: scheduler_state(parts.scheduler),
+    )
+    if mode == "socket":
+        parts.socket_mode = connect_socket_mode(bolt, settings)
+    # Ask Botpress once now, off the main thread: /healthz and the log know at once
+    # whether the token works, and the first /botstats finds the bots listed.
+    threading.Thread(
+        target=warm_up, args=(service, replies), name="botstats-warmup", daemon=True
+    ).start()
+    poster = SlackPoster(build_web_client(settings), workspace=service.store.workspace)
+    tick = build_tick(settings, service, poster, charts=parts.charts)
+    parts.scheduler = start_scheduler(tick, tz=settings.timezone, now=service.clock())
+    log.info(
+        "botstats %s serving in %s mode on http://%s:%d (%s)",
+        __version__,
+        "Socket" if mode == "socket" else "HTTP",
+        host,
+        port,
+        "GET /healthz, GET /metrics"
+        if mode == "socket"
+        else "POST /slack/events, GET /healthz, GET /metrics",
+    )
+    run_uvicorn(web, host=host, port=port, sock=listener, deadline=deadline)
 
 
 def connect_socket_mode(bolt: App, settings: Settings) -> SocketModeHandler:
@@ -217,10 +227,13 @@ def connect_socket_mode(bolt: App, settings: Settings) -> SocketModeHandler:
     return handler
 
 
-def warm_up(service: Service) -> None:
-    """List the bots once at start; a failure is logged (it is said again with every answer)."""
+def warm_up(service: Service, *others: Service) -> None:
+    """List the bots once at start (for ``others`` too, quietly); a failure is logged (it is
+    said again with every answer)."""
     try:
         bots = service.bots()
+        for other in others:
+            other.bots()
     except Exception as exc:  # logged, never fatal: the server runs on
         log.warning("Botpress could not list the bots at start: %s", exc)
         return
@@ -252,11 +265,21 @@ def listen(host: str, port: int) -> socket.socket:
     return sock
 
 
-def run_uvicorn(app: Starlette, *, host: str, port: int, sock: socket.socket | None = None) -> None:
+def run_uvicorn(
+    app: Starlette,
+    *,
+    host: str,
+    port: int,
+    sock: socket.socket | None = None,
+    deadline: Deadline | None = None,
+) -> None:
     """Serve ``app`` with one uvicorn worker until SIGINT/SIGTERM, shutting down gracefully.
 
     ``sock``: a socket already listening (``listen``), so a taken port is found before.
+    ``deadline``: the stop's grace, started by the first signal (default: 20 s); open
+    connections get that long (rounded up to a second) and a second signal cuts it short.
     """
+    deadline = deadline or Deadline(20.0)
     config = uvicorn.Config(
         app,
         host=host,
@@ -264,20 +287,7 @@ def run_uvicorn(app: Starlette, *, host: str, port: int, sock: socket.socket | N
         workers=1,
         lifespan="off",
         access_log=False,
-        timeout_graceful_shutdown=10,
+        timeout_graceful_shutdown=math.ceil(deadline.grace),
         log_level="warning",
     )
-    server = uvicorn.Server(config)
-    main = threading.current_thread() is threading.main_thread()
-    # uvicorn handles SIGTERM gracefully and then raises it again with the handler it found
-    # installed; a no-op one here makes that a clean exit (status 0) instead of a kill.
-    previous = signal.signal(signal.SIGTERM, _stopped) if main else None
-    try:
-        server.run(sockets=[sock] if sock is not None else None)
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _stopped(signum: int, frame: FrameType | None) -> None:
-    log.info("SIGTERM handled: botstats is stopping")
+    Server(config, deadline).run(sockets=[sock] if sock is not None else None)

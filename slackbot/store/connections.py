@@ -9,6 +9,7 @@ up front and waits up to the busy timeout for it.
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 import time
@@ -21,7 +22,11 @@ from sqlite_utils import Database
 
 from slackbot.errors import StoreError
 
+log = logging.getLogger(__name__)
+
 DEFAULT_BUSY_TIMEOUT = 5.0
+#: How long closing waits for another process's readers before leaving the WAL as it is.
+CHECKPOINT_BUSY_MS = 1000
 
 
 def iso_time(value: datetime) -> str:
@@ -218,13 +223,34 @@ class Connections:
         return StoreError(message, path=str(self.path))
 
     def close(self) -> None:
-        """Close every connection; only call it once other threads are done with the store."""
+        """Close every connection, the last after folding the WAL into the file (see
+        ``checkpoint``); only call it once other threads are done with the store."""
         with self._lock:
             self._closed = True
-            for _, db in self._open_dbs.values():
-                db.close()
+            dbs = [db for _, db in self._open_dbs.values()]
             self._open_dbs.clear()
+        mine = getattr(self._local, "db", None)
+        last = mine if mine in dbs else (dbs[0] if dbs else None)
+        for db in dbs:
+            if db is not last:
+                db.close()
+        if last is not None:
+            checkpoint(last, str(self.path))
+            last.close()
         self._local = threading.local()
 
     def __str__(self) -> str:
         return str(self.path)
+
+
+def checkpoint(db: Database, where: str) -> None:
+    """Copy every WAL frame into the database file and truncate the WAL, so a stopped
+    botstats leaves nothing to recover; best effort (another process may hold it)."""
+    try:
+        db.conn.execute(f"PRAGMA busy_timeout = {CHECKPOINT_BUSY_MS}")
+        busy, _, _ = db.conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    except sqlite3.Error as exc:
+        log.debug("no WAL checkpoint of %s on close: %s", where, exc)
+        return
+    if busy:
+        log.info("%s: another connection still reads the WAL; it is folded in later", where)
