@@ -4,18 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
 import re
-import sys
 from collections.abc import Callable, Sequence
 
 from rich.console import Console
 from rich.markup import escape
 
 from slackbot import __version__
-from slackbot.config import load_settings
+from slackbot.config import Settings, load_settings
 from slackbot.core.periods import PERIOD_USAGE, parse_period
 from slackbot.errors import BotstatsError, ConfigError, UsageError
+from slackbot.logs import configure_logging
 from slackbot.runtime import build_service
 
 BOTPRESS = ("BOTPRESS_TOKEN", "BOTPRESS_WORKSPACE_ID")
@@ -177,16 +176,14 @@ def cmd_demo(args: argparse.Namespace, console: Console) -> int:
     """``botstats demo``: the whole product against the built-in simulator."""
     from slackbot.demo import run_demo
 
-    return run_demo(console, seed=args.seed, keep_db=args.db)
+    return run_demo(console, seed=args.seed, keep_db=args.db, html=args.html)
 
 
 def cmd_serve(args: argparse.Namespace, console: Console) -> int:
     """``botstats serve [--host H] [--port P]``: the Slack app (HTTP or Socket Mode)."""
     from slackbot.slack.web import required_settings, select_mode, serve
 
-    if not args.verbose:
-        logging.getLogger("slackbot").setLevel(logging.INFO)  # a server logs what it does
-    settings = load_settings()
+    settings = load_settings()  # main() set the log level: a server logs what it does
     settings.require(*required_settings(select_mode(settings)))
     return serve(settings, host=args.host, port=args.port)
 
@@ -263,18 +260,33 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo", help="run everything against a simulated workspace")
     demo.add_argument("--seed", type=int, default=7, help="seed of the simulated workspace")
     demo.add_argument("--db", metavar="PATH", help="keep the demo database at PATH")
+    demo.add_argument(
+        "--html", metavar="PATH", help="also write every message to one HTML page at PATH"
+    )
     demo.set_defaults(handler=cmd_demo)
     return parser
+
+
+def setup_logging(args: argparse.Namespace) -> None:
+    """Logs in BOTSTATS_LOG_FORMAT; serve from BOTSTATS_LOG_LEVEL, other commands WARNING."""
+    try:
+        settings = load_settings()
+    except (ConfigError, OSError):
+        # The defaults (text, INFO); the command itself names the bad variable.
+        settings = Settings.model_construct()
+    level = settings.botstats_log_level if args.command == "serve" else "WARNING"
+    tokens = (settings.slack_bot_token, settings.slack_signing_secret, settings.slack_app_token)
+    # Pattern redaction cannot recognise a signing secret; its configured value it can.
+    secrets = [t.get_secret_value() for t in (*tokens, settings.botpress_token) if t is not None]
+    configure_logging(
+        settings.botstats_log_format, "DEBUG" if args.verbose else level, secrets=secrets
+    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(
-        level=logging.DEBUG if args.verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
+    setup_logging(args)
     console = Console()
     errors = Console(stderr=True, soft_wrap=True)
     handler: Handler = args.handler

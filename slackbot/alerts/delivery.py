@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ from slackbot.core.blocks.alerts import AlertView, alert_message, resolved_messa
 from slackbot.core.blocks.kit import Dashboard, Message
 from slackbot.core.models import Bot, Metrics
 from slackbot.core.series import daily_series
-from slackbot.digests.delivery import Poster, upload_chart
+from slackbot.digests.delivery import Poster, log_delivery, upload_chart
 from slackbot.errors import SlackDeliveryError
 from slackbot.store import Store
 from slackbot.store.alerts import AlertMessage
@@ -161,7 +162,10 @@ class AlertDelivery:
         out = []
         for channel in channels_for(bot_id, routes, self.default_channel):
             key = f"alert:{channel}:{bot_id or 'workspace'}:{day}:{bucket}"
-            out.append(self._post(key, channel, message, [c.alert_id for c in group], now=now))
+            started = time.perf_counter()
+            posted = self._post(key, channel, message, [c.alert_id for c in group], now=now)
+            log_delivery(log, key, channel, posted.outcome, started=started)
+            out.append(posted)
         return out
 
     def _post(
@@ -197,7 +201,6 @@ class AlertDelivery:
                 AlertMessage(alert_id, channel, posted.ts, link, key), now=now
             )
         runs.finish(key, status="sent", message_ts=posted.ts, permalink=link, now=now)
-        log.info("alert %s posted to %s (ts %s)", key, channel, posted.ts)
         return Posted(key, channel, "sent")
 
     def _resolve(self, change: Change, known: dict[str, Bot], *, now: datetime) -> list[Posted]:
@@ -208,6 +211,7 @@ class AlertDelivery:
         out = []
         for sent in self.store.alerts.messages(change.alert_id):
             key = f"resolve:{sent.channel}:{change.alert_id}:{record.since.isoformat()}"
+            started = time.perf_counter()
             attempt = self.store.runs.claim_attempt(
                 key, kind="resolve", channel=sent.channel, now=now, max_attempts=MAX_ATTEMPTS
             )
@@ -215,6 +219,7 @@ class AlertDelivery:
                 out.append(Posted(key, sent.channel, "taken"))
                 continue
             out.append(self._resolve_one(key, sent, view, now=now))
+            log_delivery(log, key, sent.channel, out[-1].outcome, started=started)
         return out
 
     def _resolve_one(

@@ -7,13 +7,15 @@ failure onto ``slackbot.errors``; validates every 2xx body with the pydantic mod
 
 from __future__ import annotations
 
+import copy
 import logging
 import random
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from functools import partial
 from types import TracebackType
 from typing import Literal, TypeAlias, TypeVar
 from urllib.parse import quote
@@ -27,6 +29,7 @@ from slackbot.botpress.http import (
     USER_AGENT,
     RetryPolicy,
     describe_validation,
+    log_call,
     make_http_client,
     parse_error_body,
     retry_hint,
@@ -70,6 +73,23 @@ class _Failure:
     status: int | None  # None: no HTTP answer at all
     text: str
     hint: float | None = None
+    error: str | None = None  # the exception's type when there was no answer
+
+
+#: ``_Failure.error`` of a request that ran out of time (BOTSTATS_HTTP_TIMEOUT_S).
+TIMEOUTS = frozenset(
+    t.__name__
+    for t in (httpx.ConnectTimeout, httpx.ReadTimeout, httpx.WriteTimeout, httpx.PoolTimeout)
+)
+
+
+@dataclass
+class _Tally:
+    """Counters and health, shared by a client and its ``single_attempt`` views."""
+
+    requests: int = 0
+    errors: int = 0
+    health: Health = "unknown"
 
 
 class BotpressClient:
@@ -94,10 +114,9 @@ class BotpressClient:
         self.policy = RetryPolicy(max_attempts=max(1, max_attempts), max_wait=max_wait)
         self._sleep = sleep
         self._rng = rng or random.Random()  # jitter only, not security
+        self.timeout = timeout
         self._lock = threading.Lock()
-        self._requests = 0
-        self._errors = 0
-        self._health: Health = "unknown"
+        self._tally = _Tally()
         headers = {
             "Authorization": f"Bearer {token}",
             "x-workspace-id": workspace_id,
@@ -116,29 +135,36 @@ class BotpressClient:
     def request_count(self) -> int:
         """HTTP requests sent, retries included."""
         with self._lock:
-            return self._requests
+            return self._tally.requests
 
     @property
     def error_count(self) -> int:
         """Failed attempts: error statuses, network failures and unreadable 2xx bodies."""
         with self._lock:
-            return self._errors
+            return self._tally.errors
 
     @property
     def health(self) -> Health:
         """The outcome of the last call: ``ok`` (Botpress answered and took the token),
         ``unauthorized`` (401/403), ``down`` (unreachable, 5xx, unreadable), or ``unknown``."""
         with self._lock:
-            return self._health
+            return self._tally.health
+
+    def single_attempt(self) -> BotpressClient:
+        """This client without retries (interactive replies): one attempt per call, over the
+        same connections, counters and health; closing either closes both."""
+        view = copy.copy(self)
+        view.policy = replace(self.policy, max_attempts=1)
+        return view
 
     def _set_health(self, health: Health) -> None:
         with self._lock:
-            self._health = health
+            self._tally.health = health
 
     def _count(self, *, requests: int = 0, errors: int = 0) -> None:
         with self._lock:
-            self._requests += requests
-            self._errors += errors
+            self._tally.requests += requests
+            self._tally.errors += errors
 
     def _redact(self, text: str) -> str:
         # Belt and braces: an error page might echo the credentials back at us.
@@ -221,25 +247,29 @@ class BotpressClient:
         waited, attempt = 0.0, 0
         while True:
             attempt += 1
-            failure = self._attempt(path, params, bot_id=bot_id, attempt=attempt, waited=waited)
+            started = time.perf_counter()
+            logged = partial(log_call, log, path, attempt=attempt, started=started, bot_id=bot_id)
+            try:
+                failure = self._attempt(path, params, bot_id=bot_id, attempt=attempt, waited=waited)
+            except BotpressAPIError as exc:
+                error = type(exc.__cause__ or exc).__name__
+                logged(outcome="failed", status=exc.status, error=error)
+                raise
             if isinstance(failure, httpx.Response):
+                logged(outcome="ok", status=failure.status_code)
                 return failure
             delay = self.policy.delay(attempt, waited, failure.hint, self._rng)
+            said = partial(logged, status=failure.status, error=failure.error)
             if delay < 0:
+                said(outcome="failed", detail=self._redact(failure.text))
                 advice = ""
                 if failure.hint is not None and attempt < self.policy.max_attempts:
                     advice = f"Botpress asked to wait {failure.hint:.0f} s, past the retry budget."
                 raise self._unavailable(
                     path, failure, bot_id=bot_id, attempt=attempt, waited=waited, advice=advice
                 )
-            log.warning(
-                "Botpress GET %s failed (%s), attempt %d/%d; retrying in %.2f s",
-                path,
-                self._redact(failure.text),
-                attempt,
-                self.policy.max_attempts,
-                delay,
-            )
+            detail = f"{self._redact(failure.text)}; retrying in {delay:.2f} s"
+            said(outcome="retry", detail=detail)
             self._sleep(delay)
             waited += delay
 
@@ -257,7 +287,7 @@ class BotpressClient:
             response = self._http.get(path, params=dict(params))
         except TRANSIENT_ERRORS as exc:
             self._count(requests=1, errors=1)
-            return _Failure(None, f"{type(exc).__name__}: {exc}")
+            return _Failure(None, f"{type(exc).__name__}: {exc}", error=type(exc).__name__)
         except httpx.HTTPError as exc:
             self._count(requests=1, errors=1)
             failure = _Failure(None, f"{type(exc).__name__}: {exc}")
@@ -299,6 +329,7 @@ class BotpressClient:
             status=failure.status,
             attempts=attempt,
             waited=waited,
+            timeout=self.timeout if failure.error in TIMEOUTS else None,
         )
 
     def _status_error(

@@ -7,9 +7,11 @@ change here and in ``botpress`` only. Everything else is small pure helpers.
 from __future__ import annotations
 
 import json
+import logging
 import math
 import random
 import re
+import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC
@@ -79,6 +81,42 @@ class RetryPolicy:
         # Full jitter keeps parallel sync workers from retrying in lockstep.
         backoff = rng.uniform(0.0, min(self.cap, self.base * 2 ** (attempt - 1)))
         return min(backoff, remaining)
+
+
+def log_call(
+    logger: logging.Logger,
+    path: str,
+    *,
+    attempt: int,
+    started: float,
+    outcome: str,
+    status: int | None = None,
+    error: str | None = None,
+    bot_id: str | None = None,
+    detail: str = "",
+) -> None:
+    """One line per HTTP attempt: path, status or exception type, attempt, duration, outcome.
+
+    ``outcome`` is ``ok``, ``retry`` (logged at WARNING, as a command's user should see it)
+    or ``failed``; ``path`` never carries the query. The fields ride in ``extra`` for JSON.
+    """
+    fields: dict[str, Any] = {
+        "method": "GET",
+        "path": path,
+        "status": status,
+        "error": error,
+        "attempt": attempt,
+        "outcome": outcome,
+        "duration_ms": round((time.perf_counter() - started) * 1000),
+        "bot_id": bot_id,
+    }
+    fields = {key: value for key, value in fields.items() if value is not None}
+    shown = ("status", "error", "attempt", "outcome")  # the bot id is in the path already
+    said = " ".join(f"{key}={fields[key]}" for key in shown if key in fields)
+    level = logging.WARNING if outcome == "retry" else logging.INFO
+    ms = fields["duration_ms"]
+    tail = f": {detail}" if detail else ""
+    logger.log(level, "botpress GET %s %s in %d ms%s", path, said, ms, tail, extra=fields)
 
 
 def _http_date(value: str) -> float | None:

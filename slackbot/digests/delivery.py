@@ -11,6 +11,7 @@ logged and never undo a posted digest.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -122,6 +123,12 @@ class DigestDelivery:
 
     def deliver(self, run: DigestRun, *, now: datetime) -> Delivered:
         """Claim ``run``'s key and post it; a key already taken posts nothing."""
+        started = time.perf_counter()
+        delivered = self._deliver(run, now=now)
+        log_delivery(log, run.key, run.channel, delivered.outcome, started=started, ts=delivered.ts)
+        return delivered
+
+    def _deliver(self, run: DigestRun, *, now: datetime) -> Delivered:
         attempt = self.store.runs.claim_attempt(
             run.key,
             kind=run.kind,
@@ -191,7 +198,6 @@ class DigestDelivery:
         self.store.runs.finish(
             run.key, status="sent", message_ts=posted.ts, permalink=link, error=note, now=now
         )
-        log.info("digest %s posted to %s (ts %s)", run.key, run.channel, posted.ts)
         return Delivered(run, "sent", ts=posted.ts, error=note)
 
     def _refused(self, run: DigestRun, exc: SlackDeliveryError, *, now: datetime) -> Delivered:
@@ -229,6 +235,25 @@ class DigestDelivery:
                 )
                 return [f"thread stopped at message {index} of {len(thread)}: {exc.error}"]
         return []
+
+
+def log_delivery(
+    logger: logging.Logger,
+    key: str,
+    channel: str,
+    outcome: str,
+    *,
+    started: float,
+    ts: str | None = None,
+) -> None:
+    """The one line per delivery: run key, channel, outcome, duration (the why is logged before)."""
+    ms = round((time.perf_counter() - started) * 1000)
+    fields: dict[str, object] = {"run_key": key, "channel": channel, "outcome": outcome}
+    fields |= {"duration_ms": ms} | ({"ts": ts} if ts else {})
+    # A key another tick or process holds is routine: only DEBUG says so.
+    level = logging.DEBUG if outcome == "taken" else logging.INFO
+    said = f"delivery {key} channel={channel} outcome={outcome}" + (f" ts={ts}" if ts else "")
+    logger.log(level, "%s in %d ms", said, ms, extra=fields)
 
 
 def upload_chart(

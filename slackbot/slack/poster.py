@@ -28,6 +28,7 @@ from slack_sdk.web import SlackResponse, WebClient
 
 from slackbot.core.blocks.kit import Message, channel_link
 from slackbot.errors import SlackDeliveryError
+from slackbot.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,10 @@ class Posted:
 class SlackPoster:
     """Posts messages and charts through one ``WebClient``, raising ``SlackDeliveryError``."""
 
-    def __init__(self, client: WebClient) -> None:
+    def __init__(self, client: WebClient, *, workspace: Workspace | None = None) -> None:
         self.client = client
+        #: Where the uninstall flag is kept; while it is set every call is refused unsent.
+        self.workspace = workspace
 
     def post(self, channel: str, message: Message, *, thread_ts: str | None = None) -> Posted:
         """chat.postMessage (in ``thread_ts``'s thread when given); joins a public channel first."""
@@ -89,15 +92,16 @@ class SlackPoster:
         )
 
     def permalink(self, channel: str, ts: str) -> str | None:
-        """chat.getPermalink; None (logged at DEBUG) when Slack cannot give one."""
+        """chat.getPermalink; None (and why, in the log) when Slack cannot give one."""
         started = time.perf_counter()
         try:
             link = self.client.chat_getPermalink(channel=channel, message_ts=ts).get("permalink")
         except CALL_ERRORS as exc:
             failure = classify(exc, method="chat.getPermalink", channel=channel, posts=False)
+            _log("chat.getPermalink", channel, failure.error, started)
             log.debug("no permalink for %s in %s: %s", ts, channel, failure)
             return None
-        log.debug("slack chat.getPermalink channel=%s in %d ms", channel, _ms(started))
+        _log("chat.getPermalink", channel, "ok", started)
         return link if isinstance(link, str) else None
 
     def upload_png(
@@ -136,6 +140,7 @@ class SlackPoster:
         # Only what shares something in a channel can leave a message behind.
         posts = method == "chat.postMessage" or (method == UPLOAD and channel is not None)
         started = time.perf_counter()
+        self._refuse_if_uninstalled(method, channel, started)
         try:
             response = send()
         except CALL_ERRORS as exc:
@@ -144,6 +149,23 @@ class SlackPoster:
             raise failure from exc
         _log(method, channel, "ok", started)
         return response
+
+    def _refuse_if_uninstalled(self, method: str, channel: str | None, started: float) -> None:
+        """Raise a retryable error, sending nothing, while the app is uninstalled."""
+        gone = self.workspace.uninstalled() if self.workspace is not None else None
+        if gone is None:
+            return
+        _log(method, channel, "app_uninstalled", started)
+        # Retryable: the run stays failed, and a tick after the reinstall posts it.
+        raise SlackDeliveryError(
+            f"Slack {method} to {channel or '(no channel)'} not sent: botstats was "
+            f"uninstalled ({gone.describe()}); posting resumes after a reinstall.",
+            channel=channel,
+            error="app_uninstalled",
+            method=method,
+            retryable=True,
+            user_message=advice("app_uninstalled", channel),
+        )
 
     def _joining(
         self, method: str, channel: str, send: Callable[[], SlackResponse]
@@ -192,8 +214,15 @@ def _not_invited(channel: str, method: str, why: str, *, joined: str = "") -> Sl
 
 
 def _log(method: str, channel: str | None, outcome: str, started: float) -> None:
+    # One line per Web API call; the fields again in ``extra`` for JSON logs.
+    fields = {"method": method, "channel": channel, "outcome": outcome, "duration_ms": _ms(started)}
     log.info(
-        "slack %s channel=%s outcome=%s in %d ms", method, channel or "-", outcome, _ms(started)
+        "slack %s channel=%s outcome=%s in %d ms",
+        method,
+        channel or "-",
+        outcome,
+        fields["duration_ms"],
+        extra=fields,
     )
 
 
@@ -295,6 +324,10 @@ _ADVICE = {
     "restricted_action": "This workspace does not let botstats post in {where}: ask an admin.",
     "message_not_found": "The message botstats tried to change in {where} is gone.",
     "cant_update_message": "botstats cannot edit that message in {where}: it is not its own.",
+    "app_uninstalled": (
+        "botstats was uninstalled from this Slack workspace, so it posts nothing: an admin "
+        "should reinstall the app (and update SLACK_BOT_TOKEN); posting resumes by itself."
+    ),
     "maybe_posted": (
         "Slack stopped answering while botstats posted to {where}, so the message may or may "
         "not be there. botstats will not post it again by itself: check the channel, and send "
