@@ -207,13 +207,15 @@ class Replies:
         match command:
             case Help():
                 return help_message()
-            case Overview(period=period):
-                return self._overview(period, now)
+            case Overview(period=period, public=public):
+                return self._overview(period, now, public=public)
             case BotStats():
                 summary = self.service.summary(
                     self._bot(command.bot_query, now=now), command.period, now=now
                 )
-                return summary_message(summary, tz=self.tz, now=now, links=self.links)
+                return summary_message(
+                    summary, tz=self.tz, now=now, links=self.links, public=command.public
+                )
             case AllBots(period=period):
                 summaries = self.service.summaries(self.service.bots(), period, now=now)
                 message = overview_message(
@@ -234,11 +236,11 @@ class Replies:
                 return self._alerts(command, command.channel or channel_id, user_id, now)
         raise AssertionError(f"unhandled command {command!r}")  # pragma: no cover
 
-    def _overview(self, period: Period, now: datetime) -> Message:
+    def _overview(self, period: Period, now: datetime, *, public: bool) -> Message:
         bots = self.service.bots()
         if len(bots) == 1:
             summary = self.service.summary(bots[0], period, now=now)
-            return summary_message(summary, tz=self.tz, now=now, links=self.links)
+            return summary_message(summary, tz=self.tz, now=now, links=self.links, public=public)
         summaries = self.service.summaries(bots, period, now=now)
         message = overview_message(
             summaries, tz=self.tz, now=now, title="Tracked bots", links=self.links

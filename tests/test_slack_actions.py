@@ -234,6 +234,11 @@ def test_share_posts_in_the_channel_and_keeps_the_ephemeral(shared: Harness) -> 
     assert body["replace_original"] is False
     assert body["delete_original"] is False
     assert header_text(body) == f"{bot_title(bot)} · last 7 days"
+    # In the channel already: its period buttons stay, "Share in channel" would do nothing.
+    buttons = [
+        e["text"]["text"] for b in body["blocks"] if b["type"] == "actions" for e in b["elements"]
+    ]
+    assert buttons == ["7 days", "30 days", "90 days"]
     time.sleep(0.1)
     assert len(shared.slack.responses_for(sink)) == 1
 

@@ -60,8 +60,10 @@ def action_value(bot_query: str, period: str) -> str:
     return value
 
 
-def summary_actions(bot_query: str, period_label: str) -> ActionsBlock:
+def summary_actions(bot_query: str, period_label: str, *, share: bool = True) -> ActionsBlock:
     """The 7 / 30 / 90 days buttons (the current one primary) and "Share in channel".
+
+    ``share=False`` leaves "Share in channel" out: a summary already in the channel.
 
     ``bot_query`` must be the bot's alias or id and ``period_label`` a ``Period.label``;
     anything else is a programming error (ValueError), since a click could not use it.
@@ -82,13 +84,14 @@ def summary_actions(bot_query: str, period_label: str) -> ActionsBlock:
         )
         for period, text in PERIOD_BUTTONS
     ]
-    buttons.append(
-        ButtonElement(
-            text=PlainTextObject(text=SHARE_TEXT, emoji=False),
-            action_id=SHARE_ACTION,
-            value=action_value(bot_query, period_label),
+    if share:
+        buttons.append(
+            ButtonElement(
+                text=PlainTextObject(text=SHARE_TEXT, emoji=False),
+                action_id=SHARE_ACTION,
+                value=action_value(bot_query, period_label),
+            )
         )
-    )
     return ActionsBlock(block_id=BLOCK_ID, elements=buttons)
 
 

@@ -234,9 +234,17 @@ def slack_date(moment: datetime, tz: ZoneInfo) -> str:
 
 
 def summary_message(
-    summary: Summary, *, tz: ZoneInfo, now: datetime, links: Dashboard | None = None
+    summary: Summary,
+    *,
+    tz: ZoneInfo,
+    now: datetime,
+    links: Dashboard | None = None,
+    public: bool = False,
 ) -> Message:
-    """One bot over a period: key numbers, LLM, top events, gaps, so far, and context."""
+    """One bot over a period: key numbers, LLM, top events, gaps, so far, and context.
+
+    ``public``: the message goes to the channel, so it has no "Share in channel" button.
+    """
     today = now.date()
     title = f"{bot_title(summary.bot)} · {period_title(summary.period, today=now)}"
     foot = context(*context_line(summary, tz=tz, now=now))
@@ -269,7 +277,8 @@ def summary_message(
     blocks.append(foot)
     # An id the buttons cannot carry loses the buttons, never the numbers.
     with suppress(ValueError):
-        blocks.append(summary_actions(summary.bot.alias or summary.bot.id, summary.period.label))
+        bot = summary.bot.alias or summary.bot.id
+        blocks.append(summary_actions(bot, summary.period.label, share=not public))
     return build(_fallback(summary, now), blocks)
 
 
