@@ -331,6 +331,15 @@ def test_budget_stage_notifies_once_a_month() -> None:
     assert record.since == date(2026, 12, 5)
 
 
+def test_a_month_that_starts_past_the_stage_closes_last_months_alert_first() -> None:
+    """Still over in the new month: last month's message is resolved, the next check notifies."""
+    days = [(9, 1.2), (29, 1.5), (30, 1.4), (30, 1.4)]  # 30 Nov, 1 Dec twice
+    actions, record = budget(days)
+    assert actions == ["notify", "update", "resolve", "notify"]
+    assert record is not None
+    assert (record.status, record.since) == ("firing", date(2026, 12, 1))
+
+
 def test_budget_month_ends_quietly_when_never_fired() -> None:
     """A stage that never fired stays without a record."""
     assert budget([(3, 0.2), (40, 0.3)]) == (["none", "none"], None)

@@ -303,11 +303,13 @@ def _step_budget(
             return Step(record, "none", "already alerted this month")
         updated = _read(record, evaluation, firing_days=_firing_days(record, evaluation))
         return Step(updated, "none" if updated == record else "update", "once a month")
-    if evaluation.firing:
-        return Step(_opened(evaluation, now=now, stage=stage), "notify", "budget stage reached")
     if record is not None and record.status == "firing":
+        # Last month's message is closed first, even when the new month is already past
+        # the stage: the next check (an hour later) opens the new month's alert.
         resolved = _resolved(record, evaluation, now=now, resolution="month ended")
         return Step(resolved, "resolve", "a new month started")
+    if evaluation.firing:
+        return Step(_opened(evaluation, now=now, stage=stage), "notify", "budget stage reached")
     return Step(record, "none", "normal")
 
 
