@@ -12,6 +12,7 @@ from slack_harness import SECRET, Harness, harness_factory, wait_reply
 
 from slackbot.core.alert_states import AlertRecord
 from slackbot.core.blocks.alert_parts import ACK_ACTION
+from slackbot.slack.listeners.commands import BUSY
 from slackbot.store.alerts import AlertMessage, StoredAlert
 from slackbot.testing.interactions import signed_action_request
 
@@ -91,6 +92,20 @@ def test_acknowledge_records_who_and_updates_the_message(harness_factory: Any) -
     assert "Acknowledged by <@U0ACKER01>" in str(update.body["blocks"])
 
 
+def test_a_second_acknowledge_keeps_the_first_and_updates_nothing(harness_factory: Any) -> None:
+    """Pressed again by someone else: they are told who took it, and no chat.update is spent."""
+    harness: Harness = harness_factory()
+    alert_id = firing_alert(harness)
+    _, first = press(harness, ACK_ACTION, alert_id, user_id="U0ACKER01")
+    wait_reply(harness.slack, first)
+    harness.slack.wait_for_calls("chat.update")
+    _, second = press(harness, ACK_ACTION, alert_id, user_id="U0LATE0002")
+    reply = wait_reply(harness.slack, second)
+    assert "<@U0ACKER01>" in reply.body["text"]
+    assert record_of(harness, alert_id).acknowledged_by == "U0ACKER01"
+    assert len(harness.slack.calls_to("chat.update")) == 1
+
+
 def test_snooze_is_for_admins_when_admins_are_set(harness_factory: Any) -> None:
     """A member who is not an admin is told who may snooze, and the alert is unchanged."""
     harness: Harness = harness_factory(botstats_admins="U0ADMIN001")
@@ -146,3 +161,17 @@ def test_a_replayed_press_is_refused(harness_factory: Any) -> None:
     response, _ = press(harness, ACK_ACTION, alert_id, timestamp=old)
     assert response.status_code == 401
     assert replace(record_of(harness, alert_id)).acknowledged_by is None
+
+
+def test_a_press_on_a_full_pool_is_told_busy_and_changes_nothing(harness_factory: Any) -> None:
+    """No room on the reply pool: the presser hears "busy" and the alert stays unacknowledged."""
+    full: Harness = harness_factory(max_pending=0)
+    alert_id = firing_alert(full)
+    response, sink = press(full, ACK_ACTION, alert_id, user_id="U0ACKER01")
+    assert response.status_code == 200
+    reply = wait_reply(full.slack, sink)
+    assert reply.body["text"] == f":hourglass: {BUSY}"
+    assert reply.body["response_type"] == "ephemeral"
+    assert reply.body["replace_original"] is False
+    assert record_of(full, alert_id).acknowledged_by is None
+    assert full.slack.calls_to("chat.update") == []

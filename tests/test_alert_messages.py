@@ -476,6 +476,15 @@ def test_ack_and_snooze_replies_name_who_and_until_when() -> None:
         assert_valid(msg)
 
 
+def test_a_late_acknowledge_names_who_took_it_first() -> None:
+    """Pressed after U1 took the alert, U2 is told U1 already acknowledged it."""
+    late = ack_reply("U2", [view(acknowledged_by="U1")])
+    assert late.text == "<@U1> already acknowledged this alert"
+    assert ack_reply("U1", [view(acknowledged_by="U1")]).text == "<@U1> acknowledged this alert"
+    mixed = ack_reply("U2", [view(acknowledged_by="U1"), view(acknowledged_by="U2")])
+    assert mixed.text == "<@U2> acknowledged these 2 alerts"
+
+
 def test_replies_never_turn_a_bad_user_id_into_a_mention() -> None:
     """A user id that is not one is shown as code."""
     assert "<!here>" not in ack_reply("<!here>").text

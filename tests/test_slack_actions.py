@@ -27,6 +27,7 @@ from slackbot.core.formatting import day_range
 from slackbot.core.periods import parse_period
 from slackbot.errors import UsageError
 from slackbot.slack.listeners.actions import GONE_BOT, STALE_BUTTON
+from slackbot.slack.listeners.commands import BUSY
 from slackbot.testing.interactions import signed_action_request
 
 __all__ = ["harness_factory", "shared"]  # fixtures used by name
@@ -356,3 +357,12 @@ def test_buttons_of_a_real_summary_round_trip(shared: Harness) -> None:
     assert [b["action_id"] for b in switched if b.get("style") == "primary"] == [
         period_action_id("90d")
     ]
+
+
+def test_a_click_on_a_full_pool_is_told_busy(harness_factory: Any) -> None:
+    """No room on the reply pool: the click gets the busy sentence, never silence."""
+    full: Harness = harness_factory(max_pending=0)
+    body = clicked(full, period_action_id("30d"), value("support", "30d"))
+    assert body["text"] == f":hourglass: {BUSY}"
+    assert body["response_type"] == "ephemeral"
+    assert body["replace_original"] is False

@@ -86,8 +86,9 @@ class AlertActions:
                 f"Only botstats admins can snooze alerts: {who}. Acknowledge is open to everyone."
             )
             return build(text, [section(f":no_entry: {text}")])
-        changed = self._apply(press, open_, now=now)
-        self._refresh(press, now=now)
+        changed, modified = self._apply(press, open_, now=now)
+        if modified:  # a second Acknowledge changes nothing: no chat.update (Tier 3) for it
+            self._refresh(press, now=now)
         views = [self._view(s, r, now=now) for s, r in changed]
         if press.action_id == ACK_ACTION:
             return ack_reply(press.user, views)
@@ -97,9 +98,9 @@ class AlertActions:
 
     def _apply(
         self, press: Press, open_: Sequence[tuple[StoredAlert, AlertRecord]], *, now: datetime
-    ) -> list[tuple[StoredAlert, AlertRecord]]:
-        """Acknowledge or snooze each open alert and save it."""
-        changed = []
+    ) -> tuple[list[tuple[StoredAlert, AlertRecord]], bool]:
+        """Acknowledge or snooze each open alert and save it; True if any record changed."""
+        changed, modified = [], False
         for stored, record in open_:
             try:
                 if press.action_id == ACK_ACTION:
@@ -109,6 +110,10 @@ class AlertActions:
             except AlertStateError as exc:
                 log.info("alert %s: %s", stored.alert_id, exc)
                 continue
+            if updated == record:
+                changed.append((stored, record))
+                continue
+            modified = True
             data = {**stored.record, **updated.to_json()}
             saved = StoredAlert(
                 stored.alert_id,
@@ -122,7 +127,7 @@ class AlertActions:
             self.service.store.alerts.save_record(saved, now=now)
             changed.append((saved, updated))
         log.info("%s on %d alert(s) by %s", press.action_id, len(changed), press.user)
-        return changed
+        return changed, modified
 
     def _view(self, stored: StoredAlert, record: AlertRecord, *, now: datetime) -> AlertView:
         bots = {bot.id: bot for bot in self.service.known_bots()}

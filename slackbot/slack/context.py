@@ -7,7 +7,7 @@ import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Executor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from slackbot.alerts.actions import AlertActions
 from slackbot.config import Settings
@@ -20,8 +20,12 @@ log = logging.getLogger(__name__)
 #: BoltRequest context key: ``time.perf_counter()`` when the HTTP request arrived.
 RECEIVED_AT = "botstats_received_at"
 #: Work queued or running at most; past it a command is answered "busy" in the ack itself.
-#: High enough for any burst a workspace sends, low enough that a flood cannot eat memory.
-DEFAULT_MAX_PENDING = 1000
+#: Replies drain at 100-150 a second on 2 cores while acks arrive 3-4 times faster
+#: (benchmarks/bench_load.py), so a burst of 2,000 must fit; a queued reply is a closure
+#: of a few kB and response_url stays valid 30 minutes, so 5,000 costs little memory.
+DEFAULT_MAX_PENDING = 5000
+#: "Busy" notes sent at once at most when the pool is full, each on a short thread.
+MAX_BUSY_NOTES = 2
 #: Reply threads. Few on purpose: the work is mostly Python (SQLite, Block Kit, JSON), so
 #: every runnable worker competes with the ack path for the GIL. Measured with
 #: benchmarks/bench_slack.py (500 requests, concurrency 16, 2 cores): p99 ack ~45 ms with 8
@@ -86,6 +90,30 @@ class Runner:
         return True
 
 
+class BusyNotes:
+    """Says "busy" off the request thread when the pool is full (a button or a DM has no
+    ack body to say it in); past ``MAX_BUSY_NOTES`` at once, only the log says it."""
+
+    def __init__(self, limit: int = MAX_BUSY_NOTES) -> None:
+        self._slots = threading.BoundedSemaphore(limit)
+
+    def tell(self, say: Callable[[], object]) -> bool:
+        """Run ``say`` on a short thread of its own; False when too many are already out."""
+        if not self._slots.acquire(blocking=False):
+            return False
+
+        def run() -> None:
+            try:
+                say()
+            except Exception:  # a busy note that fails has nobody left to tell
+                log.warning("could not tell a user botstats is busy", exc_info=True)
+            finally:
+                self._slots.release()
+
+        threading.Thread(target=run, name="botstats-busy-note", daemon=True).start()
+        return True
+
+
 @dataclass(frozen=True)
 class SlackDeps:
     """Everything a listener needs, built once per app by ``slack_app.build_app``."""
@@ -100,3 +128,5 @@ class SlackDeps:
     respond_retry_delay: float = 0.5
     #: What the alert buttons do (None only in tests that wire no alerts).
     alert_actions: AlertActions | None = None
+    #: How a full pool is told to a button press, a DM or a mention.
+    busy: BusyNotes = field(default_factory=BusyNotes)

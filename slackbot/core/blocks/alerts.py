@@ -235,7 +235,12 @@ def resolved_reply(alert: AlertView, *, tz: ZoneInfo, now: datetime) -> Message:
 def ack_reply(user_id: str, alerts: Sequence[AlertView] = ()) -> Message:
     """``<@U1> acknowledged this alert`` (or these N alerts), naming the metrics."""
     what = "this alert" if len(alerts) <= 1 else f"these {len(alerts)} alerts"
-    text = f"{ap.user_link(user_id)} acknowledged {what}"
+    earlier = {v.acknowledged_by for v in alerts} - {user_id, None}
+    if alerts and len(earlier) == 1 and all(v.acknowledged_by != user_id for v in alerts):
+        # Pressed after someone else: the first acknowledgement is the one kept.
+        text = f"{ap.user_link(earlier.pop() or '')} already acknowledged {what}"
+    else:
+        text = f"{ap.user_link(user_id)} acknowledged {what}"
     return build(text, [section(f":eyes: {text}{_metrics(alerts)}.")])
 
 

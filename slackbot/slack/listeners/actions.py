@@ -28,7 +28,7 @@ from slackbot.core.blocks.listings import error_message
 from slackbot.errors import UnknownBotError, UsageError
 from slackbot.replies import UNEXPECTED, Reply
 from slackbot.slack.context import SlackDeps
-from slackbot.slack.listeners.commands import deliver
+from slackbot.slack.listeners.commands import busy_reply, deliver
 
 log = logging.getLogger(__name__)
 
@@ -87,7 +87,7 @@ def queue_click(
     in_place = bool((container or {}).get("is_ephemeral"))
     action_id = str(action.get("action_id") or "")
     value = action.get("value")
-    deps.runner.submit(
+    queued = deps.runner.submit(
         lambda: answer_click(
             deps,
             respond,
@@ -100,6 +100,8 @@ def queue_click(
         ),
         what=action_id or "summary button",
     )
+    if not queued:
+        deps.busy.tell(lambda: respond(**busy_reply()))
 
 
 def answer_click(

@@ -18,7 +18,7 @@ from slack_bolt import Ack, App, Respond
 from slackbot.alerts.actions import Press
 from slackbot.core.blocks.alert_parts import ACK_ACTION, SNOOZE_ACTIONS
 from slackbot.slack.context import SlackDeps
-from slackbot.slack.listeners.commands import deliver
+from slackbot.slack.listeners.commands import busy_reply, deliver
 
 log = logging.getLogger(__name__)
 
@@ -37,7 +37,8 @@ def register(app: App, deps: SlackDeps) -> None:
         """Ack, then acknowledge or snooze the alerts the button names."""
         ack()
         press = read_press(body, action)
-        deps.runner.submit(lambda: answer_press(deps, respond, press), what=press.action_id)
+        if not deps.runner.submit(lambda: answer_press(deps, respond, press), what=press.action_id):
+            deps.busy.tell(lambda: respond(**busy_reply()))
 
 
 def read_press(body: dict[str, Any], action: dict[str, Any]) -> Press:

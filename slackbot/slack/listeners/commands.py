@@ -30,6 +30,11 @@ COMMAND = "/botstats"
 BUSY = "botstats is busy answering other requests right now; try again in a minute."
 
 
+def busy_reply() -> dict[str, Any]:
+    """The response_url body that tells a button press the pool is full: only to the presser."""
+    return {"text": f":hourglass: {BUSY}", "response_type": "ephemeral", "replace_original": False}
+
+
 def register(app: App, deps: SlackDeps) -> None:
     """Register the /botstats listener."""
 

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import logging
 import re
-import threading
 import time
 from dataclasses import dataclass
 from typing import Any
@@ -33,9 +32,6 @@ from slackbot.slack.listeners.commands import BUSY
 from slackbot.slack.poster import LAYOUT_CODES, SlackPoster
 
 log = logging.getLogger(__name__)
-
-#: Busy notes posted at once at most, each on a short thread of its own (the pool is full).
-MAX_BUSY_NOTES = 2
 
 
 @dataclass(frozen=True)
@@ -81,7 +77,6 @@ def asked(kind: str, event: dict[str, Any], context: BoltContext, thread_ts: str
 
 def register(app: App, deps: SlackDeps) -> None:
     """Register the DM and @mention listeners."""
-    busy_notes = threading.BoundedSemaphore(MAX_BUSY_NOTES)
 
     def poster(client: WebClient) -> SlackPoster:
         return SlackPoster(client, workspace=deps.service.store.workspace)
@@ -101,7 +96,7 @@ def register(app: App, deps: SlackDeps) -> None:
         if timed_out_retry(request):
             return
         question = asked("dm", event, context, event.get("thread_ts"))
-        queue(deps, question, poster(client), busy_notes)
+        queue(deps, question, poster(client))
 
     @app.event("app_mention")
     def on_mention(
@@ -118,33 +113,17 @@ def register(app: App, deps: SlackDeps) -> None:
         if channel.startswith("D") or not from_a_person(event) or timed_out_retry(request):
             return
         question = asked("mention", event, context, event.get("thread_ts") or event.get("ts"))
-        queue(deps, question, poster(client), busy_notes)
+        queue(deps, question, poster(client))
 
 
-def queue(
-    deps: SlackDeps, question: Asked, poster: SlackPoster, busy_notes: threading.Semaphore
-) -> None:
+def queue(deps: SlackDeps, question: Asked, poster: SlackPoster) -> None:
     """Queue the answer on the reply pool; a full pool is said in the conversation instead."""
     if not deps.runner.reserve(question.kind):
         deps.telemetry.commands.labels("unknown", "busy").inc()
-        tell_busy(poster, question, busy_notes)
+        deps.busy.tell(lambda: post(poster, question, busy_message()))
         return
     deps.telemetry.ack_seconds.observe(time.perf_counter() - question.received)
     deps.runner.start(lambda: answer(deps, poster, question))
-
-
-def tell_busy(poster: SlackPoster, question: Asked, notes: threading.Semaphore) -> None:
-    """Post the busy sentence off the request thread; past MAX_BUSY_NOTES, only the log says it."""
-    if not notes.acquire(blocking=False):
-        return  # Runner.reserve has logged and counted the refusal
-
-    def run() -> None:
-        try:
-            post(poster, question, busy_message())
-        finally:
-            notes.release()
-
-    threading.Thread(target=run, name="botstats-busy-note", daemon=True).start()
 
 
 def busy_message() -> Message:
