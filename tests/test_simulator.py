@@ -588,7 +588,7 @@ def test_unknown_fault_is_refused(fresh: Simulator) -> None:
     """Setting a fault that does not exist raises, naming the valid ones."""
     with pytest.raises(ValueError, match="ratelimited"):
         fresh.fault = "flaky"
-    assert set(FAULTS) == {"unauthorized", "down", "slow", "garbage", "ratelimited"}
+    assert {"unauthorized", "down", "slow", "garbage", "ratelimited"} <= set(FAULTS)
 
 
 def test_normal_responses_carry_rate_limit_headers(fresh: Simulator) -> None:

@@ -45,6 +45,8 @@ class Posted:
     channel: str
     outcome: str  # "sent" | "failed" | "taken" | "stuck"
     error: str | None = None
+    alert_ids: tuple[str, ...] = ()  # the alerts the message is about
+    retry: bool = False  # failed before Slack took it: a later check may post it
 
 
 class AlertDelivery:
@@ -176,8 +178,9 @@ class AlertDelivery:
         attempt = runs.claim_attempt(
             key, kind="alert", channel=channel, now=now, max_attempts=MAX_ATTEMPTS, due_at=now
         )
+        about = tuple(alert_ids)
         if attempt is None or not runs.mark_posting(key, attempt=attempt):
-            return Posted(key, channel, "taken")
+            return Posted(key, channel, "taken", alert_ids=about)
         try:
             posted = self.poster.post(channel, message)
         except SlackDeliveryError as exc:
@@ -185,7 +188,7 @@ class AlertDelivery:
                 log.error(
                     "alert %s may or may not be in %s: left for a person (%s)", key, channel, exc
                 )
-                return Posted(key, channel, "stuck", str(exc))
+                return Posted(key, channel, "stuck", str(exc), about)
             runs.finish(
                 key,
                 status="failed",
@@ -194,14 +197,14 @@ class AlertDelivery:
                 now=now,
             )
             log.warning("alert %s was not posted: %s", key, exc)
-            return Posted(key, channel, "failed", str(exc))
+            return Posted(key, channel, "failed", str(exc), about, exc.retryable)
         link = self.poster.permalink(channel, posted.ts)
         for alert_id in alert_ids:
             self.store.alerts.save_message(
                 AlertMessage(alert_id, channel, posted.ts, link, key), now=now
             )
         runs.finish(key, status="sent", message_ts=posted.ts, permalink=link, now=now)
-        return Posted(key, channel, "sent")
+        return Posted(key, channel, "sent", alert_ids=about)
 
     def _resolve(self, change: Change, known: dict[str, Bot], *, now: datetime) -> list[Posted]:
         """Update each message that told about the alert, and reply in its thread."""
@@ -216,7 +219,7 @@ class AlertDelivery:
                 key, kind="resolve", channel=sent.channel, now=now, max_attempts=MAX_ATTEMPTS
             )
             if attempt is None or not self.store.runs.mark_posting(key, attempt=attempt):
-                out.append(Posted(key, sent.channel, "taken"))
+                out.append(Posted(key, sent.channel, "taken", alert_ids=(sent.alert_id,)))
                 continue
             out.append(self._resolve_one(key, sent, view, now=now))
             log_delivery(log, key, sent.channel, out[-1].outcome, started=started)
@@ -239,9 +242,9 @@ class AlertDelivery:
             self.store.runs.finish(
                 key, status="failed", error=exc.error, retryable=exc.retryable, now=now
             )
-            return Posted(key, sent.channel, "failed", str(exc))
+            return Posted(key, sent.channel, "failed", str(exc), (sent.alert_id,), exc.retryable)
         self.store.runs.finish(key, status="sent", message_ts=reply.ts, now=now)
-        return Posted(key, sent.channel, "sent")
+        return Posted(key, sent.channel, "sent", alert_ids=(sent.alert_id,))
 
 
 def _by_bot(changes: Iterable[Change]) -> list[tuple[str | None, list[Change]]]:

@@ -2,9 +2,20 @@
 
 A testing helper shipped in the package (the demo, the tests and the benchmarks use it):
 ``listBots`` and ``getBotAnalytics`` with Botpress's auth, errors, pagination and
-rate-limit headers, records from ``synthetic``, and switchable faults (``fault``) for
-exercising the client's error handling. It reads the clock (``clock``), which core code
-never does.
+rate-limit headers, records from ``synthetic``, and switchable faults for exercising the
+client's error handling. It reads the clock (``clock``), which core code never does.
+
+Faults (every mode is listed in ``simulator.faults``: 401, 429 with ``Retry-After`` or
+``RateLimit-Reset``, 500/502/503/504, a hang, a connection closed before or halfway
+through the body, truncated JSON, an HTML page, JSON with the wrong types):
+
+- ``sim.fault = "down"``: every request hits it until set back to None;
+- ``sim.bot_faults[bot_id] = "down"``: that bot's analytics calls hit it until removed;
+- ``sim.inject("down", times=2, bot_id=None)``: the next 2 requests (of every kind, or
+  of one bot's analytics) hit it, then Botpress is back; ``sim.clear_faults()`` ends all.
+
+Each recorded request (``sim.requests``) names the fault it hit. A handler that fails
+answers 500 and is recorded in ``sim.errors``, so a test can fail on it.
 """
 
 from __future__ import annotations
@@ -14,17 +25,17 @@ import re
 import threading
 import time
 from collections.abc import Callable, Mapping
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
 
 from slackbot.clock import system_clock
 from slackbot.core.models import BotInfo
+from slackbot.simulator.faults import FAULTS, FaultBook, fault_reply, mangle
+from slackbot.simulator.http import SimServer
 from slackbot.simulator.wire import (
     DOWN_HTML,
-    GARBAGE_HTML,
     RATE_LIMIT,
     Reply,
     SimRequest,
@@ -39,7 +50,8 @@ from slackbot.simulator.workspace import JsonDict, PlantedAnomaly, Workspace
 
 logger = logging.getLogger(__name__)
 
-FAULTS = ("unauthorized", "down", "slow", "garbage", "ratelimited")
+__all__ = ["FAULTS", "Simulator"]
+
 MAX_RANGE = timedelta(days=3660)
 _BOTS_PATH = re.compile(r"/v1/admin/bots/?")
 _ANALYTICS_PATH = re.compile(r"/v1/admin/bots/([^/]+)/analytics/?")
@@ -76,13 +88,15 @@ class Simulator:
         self._token, self.workspace_id = token, workspace_id
         self.latency, self.slow_seconds, self.page_size = latency, slow_seconds, page_size
         self.host, self.port = host, port
-        self._fault: str | None = None
-        #: Faults hit only by one bot's analytics calls (bot id -> one of ``FAULTS``).
-        self.bot_faults: dict[str, str] = {}
+        self._faults = FaultBook()
+        #: Seconds the 429 faults ask the client to wait.
+        self.retry_after = 1
+        #: Tracebacks of requests the simulator failed to answer (it answered them 500).
+        self.errors: list[str] = []
         self._lock = threading.Lock()
         self._requests: list[SimRequest] = []
         self._window = (0, 0)  # (second, requests in it) for the rate-limit headers
-        self._server: _Server | None = None
+        self._server: SimServer | None = None
         self._thread: threading.Thread | None = None
         self._stopping = threading.Event()
 
@@ -117,13 +131,26 @@ class Simulator:
     @property
     def fault(self) -> str | None:
         """The fault every request hits: None or one of ``FAULTS``."""
-        return self._fault
+        armed = self._faults.everywhere
+        return armed.name if armed is not None else None
 
     @fault.setter
     def fault(self, value: str | None) -> None:
-        if value is not None and value not in FAULTS:
-            raise ValueError(f"unknown fault {value!r}; use None or one of {', '.join(FAULTS)}")
-        self._fault = value
+        self._faults.arm(value)
+
+    @property
+    def bot_faults(self) -> dict[str, str]:
+        """Faults hit only by one bot's analytics calls (bot id -> one of ``FAULTS``)."""
+        return self._faults.bots
+
+    def inject(self, fault: str, *, times: int | None = None, bot_id: str | None = None) -> None:
+        """Make the next ``times`` requests (None: all, until cleared) hit ``fault``: every
+        request, or only ``bot_id``'s analytics calls; then the fault clears itself."""
+        self._faults.arm(fault, times=times, bot_id=bot_id)
+
+    def clear_faults(self) -> None:
+        """Answer every request normally again."""
+        self._faults.clear()
 
     @property
     def requests(self) -> list[SimRequest]:
@@ -148,7 +175,7 @@ class Simulator:
             if self._server is not None:
                 return self
             self._stopping = threading.Event()
-            self._server = _Server((self.host, self.port), self)
+            self._server = SimServer((self.host, self.port), self)
             self._thread = threading.Thread(
                 target=self._server.serve_forever,
                 kwargs={"poll_interval": 0.05},
@@ -196,36 +223,19 @@ class Simulator:
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         lowered = {k.lower(): v for k, v in headers.items()}
+        analytics = _ANALYTICS_PATH.fullmatch(parts.path)
+        fault = self._faults.take(unquote(analytics[1]) if analytics else None)
         with self._lock:
-            self._requests.append(SimRequest(method, parts.path, query, lowered))
+            self._requests.append(SimRequest(method, parts.path, query, lowered, fault))
         if self.latency > 0 and self._stopping.wait(self.latency):
             return Reply(503, DOWN_HTML, "text/html")
-        reply = self._fault_reply(self._fault_for(parts.path)) or self._route(
-            method, parts.path, query, lowered
-        )
-        return self._with_rate_headers(reply)
-
-    def _fault_for(self, path: str) -> str | None:
-        """The workspace-wide fault, else the one set for the bot this path asks about."""
-        analytics = _ANALYTICS_PATH.fullmatch(path)
-        if self.fault is None and analytics:
-            return self.bot_faults.get(unquote(analytics[1]))
-        return self.fault
-
-    def _fault_reply(self, fault: str | None) -> Reply | None:
         if fault == "slow" and self._stopping.wait(self.slow_seconds):
             return Reply(503, DOWN_HTML, "text/html")  # stop() interrupted the wait
-        if fault == "unauthorized":
-            return error_reply(401, "Unauthorized", "Invalid or expired Personal Access Token")
-        if fault == "down":
-            return Reply(503, DOWN_HTML, "text/html")
-        if fault == "garbage":
-            return Reply(200, GARBAGE_HTML, "text/html")
-        if fault == "ratelimited":
-            message = f"Too many requests: over {RATE_LIMIT} per second for this workspace"
-            limits = (("Retry-After", "1"), *rate_headers(0))
-            return Reply(429, error_reply(429, "RateLimited", message).body, headers=limits)
-        return None
+        replaced = fault_reply(fault, retry_after=self.retry_after) if fault else None
+        if replaced is not None:
+            return self._with_rate_headers(replaced)
+        reply = self._with_rate_headers(self._route(method, parts.path, query, lowered))
+        return mangle(fault, reply)
 
     def _route(
         self, method: str, path: str, query: dict[str, str], headers: dict[str, str]
@@ -272,44 +282,4 @@ class Simulator:
             used = self._window[1] + 1 if self._window[0] == second else 1
             self._window = (second, used)
         headers = (*reply.headers, *rate_headers(max(0, RATE_LIMIT - used)))
-        return Reply(reply.status, reply.body, reply.content_type, headers)
-
-
-class _Server(ThreadingHTTPServer):
-    # Non-daemon handler threads, joined by server_close(): stop() leaves nothing behind.
-    daemon_threads = False
-    block_on_close = True
-    request_queue_size = 128  # the default 5 drops bursts of parallel connects (1 s SYN retry)
-
-    def __init__(self, address: tuple[str, int], simulator: Simulator) -> None:
-        super().__init__(address, _Handler)
-        self.simulator = simulator
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-    timeout = 5.0  # an idle client cannot keep a handler thread (and stop()) waiting
-
-    def do_GET(self) -> None:
-        """Serve one request."""
-        try:
-            reply = self.server.simulator.handle(self.command, self.path, dict(self.headers))
-        except Exception:
-            logger.exception("simulator: failed to answer %s %s", self.command, self.path)
-            reply = error_reply(500, "InternalError", "The simulator failed; see its log")
-        try:
-            self.send_response(reply.status)
-            for name, value in reply.headers:
-                self.send_header(name, value)
-            self.send_header("Content-Type", reply.content_type)
-            self.send_header("Content-Length", str(len(reply.body)))
-            self.end_headers()
-            self.wfile.write(reply.body)
-        except (BrokenPipeError, ConnectionResetError):
-            logger.debug("simulator: client went away before the reply to %s", self.path)
-
-    do_POST = do_PUT = do_PATCH = do_DELETE = do_GET
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Send http.server's access log to logging at debug level, not stderr."""
-        logger.debug("simulator: " + format, *args)
+        return replace(reply, headers=headers)

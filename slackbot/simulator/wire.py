@@ -8,7 +8,7 @@ import json
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Literal
 
 JsonDict = dict[str, Any]
 RATE_LIMIT = 100  # requests per second, as Botpress announces per workspace
@@ -18,22 +18,32 @@ GARBAGE_HTML = b"<!DOCTYPE html><html><body><h1>Welcome to nginx!</h1></body></h
 
 @dataclass(frozen=True)
 class SimRequest:
-    """One request the simulator received (header names lower-cased)."""
+    """One request the simulator received (header names lower-cased), and the fault it hit."""
 
     method: str
     path: str
     query: dict[str, str]
     headers: dict[str, str]
+    fault: str | None = None
+
+
+#: How much of a ``Reply`` reaches the client: all of it, half its body, or nothing.
+Wire = Literal["whole", "cut", "none"]
 
 
 @dataclass(frozen=True)
 class Reply:
-    """One HTTP answer: status, body, content type and extra headers."""
+    """One HTTP answer: status, body, content type, extra headers, and how much is sent.
+
+    ``wire="cut"`` sends the headers (with the whole body's Content-Length) and half the
+    body, then closes the connection; ``wire="none"`` closes it before answering at all.
+    """
 
     status: int
     body: bytes
     content_type: str = "application/json"
     headers: tuple[tuple[str, str], ...] = ()
+    wire: Wire = "whole"
 
 
 def json_reply(status: int, body: JsonDict, headers: tuple[tuple[str, str], ...] = ()) -> Reply:

@@ -12,10 +12,13 @@ a failure is ``retryable`` (nothing posted) or ``maybe_posted`` (left for a pers
 - read timeout: a bare ``TimeoutError``; the connection lost while awaiting the answer:
   ``ConnectionResetError`` / ``RemoteDisconnected``. Slack may have acted on the request.
 - the upload of a file's bytes (a bare urlopen): ``HTTPError`` for an error status.
+- a 200 whose body starts like JSON but is cut short: ``json.JSONDecodeError`` (with retry
+  handlers set, slack_sdk parses the body itself, unguarded). Slack may have acted on it.
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from collections.abc import Callable
@@ -32,8 +35,8 @@ from slackbot.store.workspace import Workspace
 
 log = logging.getLogger(__name__)
 
-#: Errors slack_sdk lets through from a call: its own, and those of urllib and http.client.
-CALL_ERRORS = (SlackClientError, OSError, HTTPException)
+#: Errors slack_sdk lets through from a call: its own, urllib's, http.client's, and json's.
+CALL_ERRORS = (SlackClientError, OSError, HTTPException, json.JSONDecodeError)
 UPLOAD = "files_upload_v2"
 TOKEN_CODES = frozenset(
     {"invalid_auth", "not_authed", "token_revoked", "token_expired", "account_inactive"}
@@ -257,6 +260,8 @@ def _fault(exc: BaseException) -> _Fault:
         return _Fault("timeout", sent=True)
     if isinstance(exc, OSError | HTTPException):
         return _Fault("connection_reset", sent=True)
+    if isinstance(exc, json.JSONDecodeError):  # a 200 answer, unreadable: Slack answered
+        return _Fault("bad_response", 200, sent=True)
     return _Fault("request_error")
 
 

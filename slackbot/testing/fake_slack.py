@@ -4,7 +4,7 @@
 botstats calls (anything else gets ``{"ok": true}``), records every call, and serves
 ``response_url`` sinks so a test can wait for the reply to a slash command. Point a
 ``WebClient(base_url=fake.api_url)`` at it. ``signed_command_request`` builds a slash
-command body and headers exactly as Slack sends and signs them.
+command body and headers exactly as Slack sends and signs them (``testing.signing``).
 
 Channels and scopes (rules in ``testing.slack_channels``): ``add_channel(id, name=,
 member=, private=, archived=, users=)`` (``users``: who users.conversations lists in
@@ -15,11 +15,18 @@ left it), ``uploads`` (file id -> bytes), ``files``, ``is_member(channel)``;
 chat.getPermalink answers
 ``https://botstats-test.slack.com/archives/{channel}/p{ts without its dot}``.
 
-Faults, for the next ``times`` calls of a method: ``rate_limit`` (429 + Retry-After),
-``fail`` (``ok: false``), ``hang`` (answer late: the call still takes effect, for client
-timeouts), ``drop`` (take effect, then hang up unanswered). ``go_down(status)`` answers
-every Web API call with that status and an HTML page until ``come_back()``. Every state
-change happens under one ``threading.Condition``: drive it from the test thread freely.
+Faults (``testing.slack_faults``), each for the next ``times`` calls of a method, after
+which Slack answers normally again. Refused, taking no effect: ``rate_limit`` (429 with
+``Retry-After``, or ``header="RateLimit-Reset"``), ``fail`` (``ok: false``), ``http_error``
+(500/502/503/504 with an HTML page), ``html_page`` (200 with an HTML page: not the Web
+API). Taking effect, then the answer is spoiled: ``hang`` (answer late, for client
+timeouts), ``drop`` (hang up unanswered), ``cut`` (hang up halfway through the body),
+``truncate`` (complete, but the JSON stops halfway), ``wrong_types`` (the right keys with
+the wrong types). ``go_down(status, times=None)`` answers every Web API call with that
+status and an HTML page until ``come_back()`` (or for ``times`` calls);
+``fail_responses(status, times=)`` does it to response_url POSTs. Every state change
+happens under one ``threading.Condition``: drive it from the test thread freely. A
+handler that crashes is recorded in ``errors``, so a test can fail on it.
 """
 
 from __future__ import annotations
@@ -27,17 +34,15 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from types import TracebackType
 from typing import Any
-from urllib.parse import urlencode
 
-from slack_sdk.signature import SignatureVerifier
-
-from slackbot.clock import system_clock
-from slackbot.testing.http import NO_ANSWER, FakeServer, JsonDict
+from slackbot.testing.http import Answer, FakeServer, JsonDict
 from slackbot.testing.server import ServerThread, free_port
+from slackbot.testing.signing import signed_command_request, signed_headers
 from slackbot.testing.slack_channels import Channel, SlackMessage, UploadedFile, Workspace
+from slackbot.testing.slack_faults import FaultControls, SlackFaults, spoiled
 
 __all__ = [
     "Channel",
@@ -75,25 +80,7 @@ class ResponseCall:
     at: float = 0.0
 
 
-@dataclass
-class _Fault:
-    remaining: int
-    status: int
-    body: JsonDict
-    headers: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass
-class _Delay:
-    remaining: int
-    seconds: float  # 0: hang up without answering
-
-
-#: What a load balancer in front of a down Slack answers: not the Web API's JSON.
-DOWN_PAGE = "<html><head><title>Slack is down</title></head><body>Service Unavailable</body></html>"
-
-
-class FakeSlack:
+class FakeSlack(FaultControls):
     """A fake Slack Web API and response_url sink on loopback; ``with FakeSlack() as s: ...``."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0) -> None:
@@ -103,9 +90,9 @@ class FakeSlack:
         self._cond = threading.Condition()
         self._calls: list[SlackCall] = []
         self._responses: list[ResponseCall] = []
-        self._faults: dict[str, _Fault] = {}
-        self._delays: dict[str, _Delay] = {}
-        self._down: int | None = None
+        self._faults = SlackFaults()
+        #: Tracebacks of requests the fake failed to handle (a bug in the fake or a test).
+        self.errors: list[str] = []
         self._stopping = False
         self._workspace = Workspace()
         self._response_faults: list[int] = []
@@ -169,41 +156,7 @@ class FakeSlack:
         """A ``response_url`` whose POSTs are recorded under ``response_id``."""
         return f"{self.url}/respond/{response_id}"
 
-    # --- faults -----------------------------------------------------------------------
-    def rate_limit(
-        self, method: str = "chat.postMessage", *, retry_after: int = 1, times: int = 1
-    ) -> None:
-        """Answer the next ``times`` calls of ``method`` with 429 ``ratelimited``, Retry-After."""
-        with self._cond:
-            self._faults[method] = _Fault(
-                times, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}
-            )
-
-    def fail(self, method: str, error: str, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` with ``{"ok": false, "error": error}``."""
-        with self._cond:
-            self._faults[method] = _Fault(times, 200, {"ok": False, "error": error})
-
-    def hang(self, method: str, seconds: float, *, times: int = 1) -> None:
-        """Answer the next ``times`` calls of ``method`` after ``seconds``; they take effect."""
-        with self._cond:
-            self._delays[method] = _Delay(times, max(seconds, 0.001))
-
-    def drop(self, method: str, *, times: int = 1) -> None:
-        """Let the next ``times`` calls of ``method`` take effect, then hang up unanswered."""
-        with self._cond:
-            self._delays[method] = _Delay(times, 0.0)
-
-    def go_down(self, status: int = 503) -> None:
-        """Answer every Web API call with ``status`` and an HTML page until ``come_back()``."""
-        with self._cond:
-            self._down = status
-
-    def come_back(self) -> None:
-        """Answer Web API calls normally again after ``go_down``."""
-        with self._cond:
-            self._down = None
-
+    # --- faults (the others are FaultControls') -------------------------------------
     def fail_responses(self, status: int, *, times: int = 1) -> None:
         """Answer the next ``times`` response_url POSTs with ``status``, then as usual."""
         with self._cond:
@@ -323,34 +276,25 @@ class FakeSlack:
             return list(items())
 
     # --- request handling (called from the server's threads) --------------------------
-    def handle_api(
-        self, method: str, body: JsonDict, headers: dict[str, str]
-    ) -> tuple[int, JsonDict | str, dict[str, str]]:
-        """Record one Web API call and answer it (status, JSON body or page, extra headers)."""
+    def handle_api(self, method: str, body: JsonDict, headers: dict[str, str]) -> Answer:
+        """Record one Web API call and answer it (or not, as an armed fault says)."""
         with self._cond:
             self._calls.append(SlackCall(method, body, headers))
             self._cond.notify_all()
-            answer = self._judge(method, body)
-            delay = self._delays.get(method)
-            if delay is None or delay.remaining <= 0:
+            refused = self._faults.refusal(method)
+            if refused is not None:
+                return refused
+            self._ts += 1
+            ts = f"{1_700_000_000 + self._ts}.{self._ts:06d}"
+            upload = f"{self.url}/upload"
+            answer = Answer(200, self._workspace.answer(method, body, ts, upload_base=upload))
+            spoiler = self._faults.spoiler(method)
+            if spoiler is None:
                 return answer
-            delay.remaining -= 1
-            if delay.seconds == 0:
-                return NO_ANSWER, {}, {}
-            # Waiting on the condition releases the lock, and stop() cuts it short.
-            self._cond.wait_for(lambda: self._stopping, timeout=delay.seconds)
-        return answer
-
-    def _judge(self, method: str, body: JsonDict) -> tuple[int, JsonDict | str, dict[str, str]]:
-        if self._down is not None:
-            return self._down, DOWN_PAGE, {}
-        fault = self._faults.get(method)
-        if fault is not None and fault.remaining > 0:
-            fault.remaining -= 1
-            return fault.status, fault.body, fault.headers
-        self._ts += 1
-        ts = f"{1_700_000_000 + self._ts}.{self._ts:06d}"
-        return 200, self._workspace.answer(method, body, ts, upload_base=f"{self.url}/upload"), {}
+            if spoiler.kind == "hang":
+                # Waiting on the condition releases the lock, and stop() cuts it short.
+                self._cond.wait_for(lambda: self._stopping, timeout=spoiler.seconds)
+        return spoiled(spoiler.kind, answer)
 
     def handle_upload(self, file_id: str, data: bytes) -> int:
         """Record the bytes POSTed to a file's upload URL; 404 for a URL never handed out."""
@@ -366,56 +310,3 @@ class FakeSlack:
             self._responses.append(ResponseCall(response_id, body, status, time.monotonic()))
             self._cond.notify_all()
         return status
-
-
-def signed_command_request(
-    secret: str,
-    text: str,
-    *,
-    user_id: str = "U0TESTUSER",
-    channel_id: str = "C0TESTCHAN",
-    response_url: str,
-    timestamp: int | None = None,
-    command: str = "/botstats",
-    team_id: str = "T0TEST",
-    enterprise_id: str | None = None,
-) -> tuple[bytes, dict[str, str]]:
-    """A slash command's form body and headers, signed as Slack signs them (``v0=`` HMAC).
-
-    Fields come in Slack's order; ``enterprise_id`` is only sent when given, as Slack only
-    sends it from Enterprise Grid workspaces.
-    """
-    fields = [
-        ("team_id", team_id),
-        ("team_domain", "botstats-test"),
-        *([("enterprise_id", enterprise_id)] if enterprise_id else []),
-        ("channel_id", channel_id),
-        ("channel_name", "botstats-test"),
-        ("user_id", user_id),
-        ("user_name", "tester"),
-        ("command", command),
-        ("text", text),
-        ("api_app_id", "A0BOTSTATS"),
-        ("is_enterprise_install", "false"),
-        ("response_url", response_url),
-        ("trigger_id", f"{int(system_clock().timestamp())}.1234.abcdef0123456789"),
-    ]
-    body = urlencode(fields).encode()
-    return body, signed_headers(secret, body, timestamp=timestamp)
-
-
-def signed_headers(
-    secret: str,
-    body: bytes,
-    *,
-    content_type: str = "application/x-www-form-urlencoded",
-    timestamp: int | None = None,
-) -> dict[str, str]:
-    """The headers Slack sends with ``body``: content type, timestamp and ``v0=`` signature."""
-    stamp = str(int(system_clock().timestamp()) if timestamp is None else timestamp)
-    signature = SignatureVerifier(secret).generate_signature(timestamp=stamp, body=body) or ""
-    return {
-        "Content-Type": content_type,
-        "X-Slack-Request-Timestamp": stamp,
-        "X-Slack-Signature": signature,
-    }

@@ -1,33 +1,56 @@
 """HTTP plumbing of ``testing.FakeSlack``: a threaded server that hands requests to a backend.
 
-A Web API answer whose body is a ``str`` is sent as an HTML page (what a load balancer
-in front of Slack sends when it is down); status ``NO_ANSWER`` closes the connection
-without any reply (a connection lost after the request was sent).
+A Web API call is answered with an ``Answer``: a JSON body, an HTML page (a ``str``: what
+a load balancer in front of Slack sends when it is down) or raw bytes sent as JSON (a
+truncated body). Its ``wire`` says how much reaches the client: all of it, the headers
+and half the body before the connection closes (``cut``), or nothing at all (``none``: a
+connection lost after the request was sent).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import sys
+import traceback
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 from urllib.parse import parse_qsl, urlsplit
 
 logger = logging.getLogger(__name__)
 
 JsonDict = dict[str, Any]
+#: How much of an answer is sent: all, half its body then a hang-up, or only the hang-up.
+Wire = Literal["whole", "cut", "none"]
 
-#: The status that makes the server hang up instead of answering.
-NO_ANSWER = 0
+
+@dataclass(frozen=True)
+class Answer:
+    """One Web API answer: status, body, extra headers, and how much of it is sent."""
+
+    status: int
+    body: JsonDict | str | bytes
+    headers: Mapping[str, str] = field(default_factory=dict)
+    wire: Wire = "whole"
+
+    def encoded(self) -> tuple[bytes, str]:
+        """The body's bytes and its content type."""
+        if isinstance(self.body, str):
+            return self.body.encode(), "text/html; charset=utf-8"
+        if isinstance(self.body, bytes):
+            return self.body, "application/json"
+        return json.dumps(self.body).encode(), "application/json"
 
 
 class Backend(Protocol):
     """What the server asks of the fake: answer Web API calls and response_url POSTs."""
 
-    def handle_api(
-        self, method: str, body: JsonDict, headers: dict[str, str]
-    ) -> tuple[int, JsonDict | str, dict[str, str]]:
-        """Status, JSON body (or an HTML page) and extra headers for one Web API call."""
+    errors: list[str]
+
+    def handle_api(self, method: str, body: JsonDict, headers: dict[str, str]) -> Answer:
+        """The answer to one Web API call."""
         ...
 
     def handle_upload(self, file_id: str, data: bytes) -> int:
@@ -48,6 +71,13 @@ class FakeServer(ThreadingHTTPServer):
         super().__init__(address, _Handler)
         self.fake = fake
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Record what broke a handler in ``fake.errors`` (a client hanging up is not a bug)."""
+        if isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            return
+        logger.exception("fake slack: a request handler failed")
+        self.fake.errors.append(traceback.format_exc())
+
 
 class _Handler(BaseHTTPRequestHandler):
     server: FakeServer
@@ -64,15 +94,10 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/api/"):
             # A GET call (users.conversations) carries its arguments in the query string.
             query = dict(parse_qsl(split.query, keep_blank_values=True))
-            status, body, extra = self.server.fake.handle_api(
+            answer = self.server.fake.handle_api(
                 path[5:], {**query, **parse_body(raw, headers)}, headers
             )
-            if status == NO_ANSWER:
-                self.close_connection = True
-            elif isinstance(body, str):
-                self._send(status, body.encode(), "text/html; charset=utf-8", extra)
-            else:
-                self._send(status, json.dumps(body).encode(), "application/json", extra)
+            self._answer(answer)
         elif path.startswith("/respond/"):
             status = self.server.fake.handle_response(path[9:], parse_body(raw, headers))
             self._send(status, b"ok" if status < 400 else b"error", "text/plain")
@@ -84,8 +109,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     do_GET = do_POST
 
+    def _answer(self, answer: Answer) -> None:
+        if answer.wire == "none":
+            self.close_connection = True  # hang up with no status line
+            return
+        body, content_type = answer.encoded()
+        if answer.wire == "cut":
+            # The whole body's Content-Length, half its bytes, then the hang-up.
+            self.close_connection = True
+            self._send(answer.status, body, content_type, answer.headers, cut=True)
+        else:
+            self._send(answer.status, body, content_type, answer.headers)
+
     def _send(
-        self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None
+        self,
+        status: int,
+        body: bytes,
+        content_type: str,
+        extra: Mapping[str, str] | None = None,
+        *,
+        cut: bool = False,
     ) -> None:
         try:
             self.send_response(status)
@@ -94,7 +137,7 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(body)))
             self.end_headers()
-            self.wfile.write(body)
+            self.wfile.write(body[: len(body) // 2] if cut else body)
         except (BrokenPipeError, ConnectionResetError):
             logger.debug("fake slack: client went away before the reply to %s", self.path)
 
