@@ -72,6 +72,7 @@ def build(
     db: Path,
     clock: MovableClock,
     charts: ChartRenderer | None = None,
+    channel: str | None = CHANNEL,
 ) -> tuple[AlertCheck, Store]:
     """The alert check as ``serve`` wires it, posting to CHANNEL (BOTSTATS_ALERT_CHANNEL)."""
     store = Store(db, clock=clock)
@@ -81,7 +82,7 @@ def build(
     service = Service(store=store, client=client, clock=clock)
     poster = SlackPoster(build_web_client(settings_for(slack)))
     delivery = AlertDelivery(
-        store, poster, tz=ZoneInfo("UTC"), default_channel=CHANNEL, charts=charts
+        store, poster, tz=ZoneInfo("UTC"), default_channel=channel, charts=charts
     )
     return AlertCheck(AlertEngine(service, thresholds=Thresholds()), delivery), store
 
@@ -220,6 +221,29 @@ def test_hourly_hook_runs_once_per_hour(
     assert "message(s) posted" in job.detail
 
 
+@pytest.mark.parametrize("again", [False, True], ids=["no-route", "already-told"])
+def test_no_chart_is_drawn_for_a_message_nobody_gets(
+    sim: Simulator, slack: FakeSlack, tmp_path: Path, clock: MovableClock, again: bool
+) -> None:
+    """No alert channel routed, or the alert already posted: no chart reaches Slack."""
+    _, day = anomaly_day(sim, "cost")
+    clock.now = noon_after(day)
+    channel = CHANNEL if again else None
+    check, store = build(sim, slack, tmp_path / "quiet.db", clock, InlineRenderer(), channel)
+    try:
+        service = check.engine.service
+        sync_bots(service.client, store, service.bots(), today=clock.now.date(), clock=clock)
+        check.run(clock.now)
+        before = len(slack.uploads)
+        clock.now += timedelta(hours=1)
+        check.run(clock.now)
+    finally:
+        check.engine.service.client.close()
+        store.close()
+    assert len(slack.uploads) == before
+    assert before == (len(tops(slack)) if again else 0)
+
+
 def test_alert_message_carries_a_small_chart_and_the_band_is_stored(
     sim: Simulator, slack: FakeSlack, tmp_path: Path, clock: MovableClock
 ) -> None:
@@ -238,6 +262,8 @@ def test_alert_message_carries_a_small_chart_and_the_band_is_stored(
     assert slack.uploads
     images = [b for b in tops(slack) if '"slack_file"' in words(b)]
     assert images
+    # One chart per message posted: the hourly re-check (already told) uploads nothing more.
+    assert len(slack.uploads) == len(tops(slack))
     (band,) = baselines
     assert band.expected is not None
     assert band.high is not None

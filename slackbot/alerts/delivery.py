@@ -12,7 +12,7 @@ import logging
 import math
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -93,8 +93,7 @@ class AlertDelivery:
         ]
         for bot_id, group in _by_bot(told):
             history = (histories or {}).get(bot_id or "")
-            chart = self._chart(known.get(bot_id or ""), group, history)
-            done += self._notify(bot_id, group, known, now=now, chart=chart)
+            done += self._notify(bot_id, group, known, now=now, history=history)
         for change in changes:
             if change.action == "resolve":
                 done += self._resolve(change, known, now=now)
@@ -145,24 +144,35 @@ class AlertDelivery:
         known: dict[str, Bot],
         *,
         now: datetime,
-        chart: str | None = None,
+        history: Mapping[date, Metrics] | None = None,
     ) -> list[Posted]:
-        views = self._views(group, known, now)
-        bot = known.get(bot_id or "") if bot_id else None
-        message = alert_message(
-            bot,
-            views,
-            tz=self.tz,
-            now=now,
-            links=self.links,
-            mention=self.mention,
-            chart_file_id=chart,
-        )
+        channels = channels_for(bot_id, self.store.alerts.route_table(), self.default_channel)
+        built: list[Message] = []
+
+        def message() -> Message:
+            # Drawn once, and only for a run this process claimed: no chart is uploaded
+            # for a bot nobody routes, nor again for an alert already posted.
+            if not built:
+                bot = known.get(bot_id or "") if bot_id else None
+                chart = self._chart(bot, group, history)
+                views = self._views(group, known, now)
+                built.append(
+                    alert_message(
+                        bot,
+                        views,
+                        tz=self.tz,
+                        now=now,
+                        links=self.links,
+                        mention=self.mention,
+                        chart_file_id=chart,
+                    )
+                )
+            return built[0]
+
         day = max(c.evaluation.day for c in group).isoformat()
         bucket = max(int(math.log(max(c.evaluation.score, 1.0), 1.5)) for c in group)
-        routes = self.store.alerts.route_table()
         out = []
-        for channel in channels_for(bot_id, routes, self.default_channel):
+        for channel in channels:
             key = f"alert:{channel}:{bot_id or 'workspace'}:{day}:{bucket}"
             started = time.perf_counter()
             posted = self._post(key, channel, message, [c.alert_id for c in group], now=now)
@@ -171,18 +181,27 @@ class AlertDelivery:
         return out
 
     def _post(
-        self, key: str, channel: str, message: Message, alert_ids: list[str], *, now: datetime
+        self,
+        key: str,
+        channel: str,
+        message: Callable[[], Message],
+        alert_ids: list[str],
+        *,
+        now: datetime,
     ) -> Posted:
-        """Claim ``key``, post ``message`` and remember it for each alert it is about."""
+        """Claim ``key``, post ``message()`` and remember it for each alert it is about."""
         runs = self.store.runs
         attempt = runs.claim_attempt(
             key, kind="alert", channel=channel, now=now, max_attempts=MAX_ATTEMPTS, due_at=now
         )
         about = tuple(alert_ids)
-        if attempt is None or not runs.mark_posting(key, attempt=attempt):
+        if attempt is None:
+            return Posted(key, channel, "taken", alert_ids=about)
+        body = message()  # claimed, not yet posting: a crash while drawing is retaken later
+        if not runs.mark_posting(key, attempt=attempt):
             return Posted(key, channel, "taken", alert_ids=about)
         try:
-            posted = self.poster.post(channel, message)
+            posted = self.poster.post(channel, body)
         except SlackDeliveryError as exc:
             if exc.maybe_posted:
                 log.error(
