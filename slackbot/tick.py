@@ -12,13 +12,14 @@ import logging
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from slackbot.clock import Clock
 from slackbot.digests.delivery import Delivered
 from slackbot.digests.due import DueDigests
 from slackbot.errors import StoreError
 from slackbot.service import Service
+from slackbot.store.jobs import DEFAULT_STALE_AFTER as JOB_STALE_AFTER
 from slackbot.sync import SyncReport, sync_bots
 
 log = logging.getLogger(__name__)
@@ -57,6 +58,8 @@ class Tick:
         self.sync_days = sync_days
         self.last: TickReport | None = None
         self._lock = threading.Lock()
+        #: A sync claimed before this was built is not this process's own (see ``_sync``).
+        self.started = clock()
 
     def add_hook(self, name: str, hook: Hook) -> None:
         """Run ``hook(now)`` on every tick, after the sync and the digests."""
@@ -90,6 +93,11 @@ class Tick:
     def _guarded(self, report: TickReport, name: str, work: Callable[[TickReport], object]) -> None:
         try:
             work(report)
+        except StoreError as exc:
+            # Its sentence says it all, and it comes back every minute until the file does:
+            # no traceback each time.
+            log.error("tick: %s failed: %s", name, exc)
+            report.errors.append(f"{name}: {type(exc).__name__}: {exc}")
         except Exception as exc:  # one part's failure must not stop the others or the scheduler
             log.exception("tick: %s failed", name)
             report.errors.append(f"{name}: {type(exc).__name__}: {exc}")
@@ -99,7 +107,11 @@ class Tick:
         now = report.at
         slot = now.astimezone(UTC).strftime("%Y-%m-%dT%H")
         jobs = self.service.store.jobs
-        if not jobs.start("sync", slot, now=now):
+        # A sync still "running" from before this process started was left by one killed
+        # mid-sync (or is another botstats's, and syncing twice only repeats idempotent
+        # saves): take it over now rather than leave the history short until the next hour.
+        mine = max(now - self.started, timedelta(0))
+        if not jobs.start("sync", slot, now=now, stale_after=min(mine, JOB_STALE_AFTER)):
             return
         try:
             result = sync_bots(

@@ -84,6 +84,28 @@ def warm_up() -> int:
     return os.getpid()
 
 
+def exit_with(pid: int) -> None:
+    """Worker initializer: end this worker once botstats (``pid``) is gone, even by SIGKILL."""
+    # Nothing else would: its parent is the fork server, which a killed botstats leaves
+    # running, and it holds its own queue open, so it would wait for work forever.
+    threading.Thread(target=_watch, args=(pid,), name="botstats-watch", daemon=True).start()
+
+
+def _watch(pid: int) -> None:
+    stat = f"/proc/{pid}/stat"
+    while True:
+        time.sleep(1.0)
+        try:
+            os.kill(pid, 0)
+            with open(stat) as file:  # a killed process stays a zombie until reaped
+                if file.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    os._exit(0)
+        except ProcessLookupError:
+            os._exit(0)
+        except (OSError, IndexError):
+            pass  # alive as far as can be told (another user's, or no /proc)
+
+
 def run_unless_late(deadline: float, call: Callable[[], T]) -> T:
     """``call()`` in the child, unless its caller's deadline (monotonic) has passed."""
     # CLOCK_MONOTONIC is one clock for every process of the machine, so the parent's
@@ -261,7 +283,12 @@ class ChartWorker:
             if self._closed:
                 raise _Closed
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(max_workers=1, mp_context=self._context)
+                self._pool = ProcessPoolExecutor(
+                    max_workers=1,
+                    mp_context=self._context,
+                    initializer=exit_with,
+                    initargs=(os.getpid(),),
+                )
             return self._pool
 
     def _discard(self, pool: ProcessPoolExecutor, *, kill: bool) -> None:

@@ -1,7 +1,9 @@
 """HTTP front: one Starlette app under uvicorn (one worker) and ``botstats serve``.
 
 Routes: ``POST /slack/events`` (Slack's slash commands, actions and events, through Bolt),
-``GET /healthz`` (200 when the database answers, 503 otherwise; the body also names the
+``GET /healthz`` (200 when botstats can read and write its database file, else 503 with
+the reason in ``db``: ``missing``, ``replaced``, ``read-only``, ``corrupt``, ``locked`` or
+``unavailable``, and the sentence to act on in ``dbProblem``; the body also names the
 state of Botpress: ``ok``, ``unauthorized``, ``down``, or ``unknown`` before the first call)
 and ``GET /metrics`` (Prometheus text). In Socket Mode (SLACK_APP_TOKEN set) Slack's
 requests arrive over a websocket instead, and the HTTP server still serves /healthz and
@@ -54,6 +56,8 @@ REQUIRED: dict[Mode, tuple[str, ...]] = {
 }
 #: Slack's payloads are a few kB; anything far bigger is refused before it is verified.
 MAX_BODY = 1 << 20
+#: How much of an oversized body is read (and dropped) before the 413 goes out.
+DRAIN_MAX = 8 * MAX_BODY
 DEFAULT_HOST = "0.0.0.0"
 DEFAULT_PORT = 3000
 #: Botpress states that make /healthz say "degraded" (still 200).
@@ -97,10 +101,16 @@ def create_web_app(
         received = time.perf_counter()
         declared = request.headers.get("content-length", "")
         if declared.isdigit() and int(declared) > MAX_BODY:
-            return PlainTextResponse("payload too large", status_code=413)
-        body = await request.body()
-        if len(body) > MAX_BODY:
-            return PlainTextResponse("payload too large", status_code=413)
+            if int(declared) <= DRAIN_MAX:
+                await read_body(request)  # dropped: only so the client reads the 413
+            return too_large()
+        body = await read_body(request)
+        if body is None:
+            return too_large()
+        stamp = request.headers.get("x-slack-request-timestamp")
+        if stamp is not None and not (stamp.isascii() and stamp.isdigit()):
+            # slack_sdk's verifier would raise on it (a 500 and a traceback per request).
+            return JSONResponse({"error": "invalid request"}, status_code=401)
         bolt_request = BoltRequest(
             body=body.decode("utf-8", errors="replace"),
             query=request.url.query,
@@ -114,18 +124,20 @@ def create_web_app(
         return to_starlette_response(response)
 
     async def healthz(request: Request) -> Response:
-        ok = await run_in_threadpool(store.ping)
+        db = await run_in_threadpool(store.health)
         state = botpress.health if botpress is not None else "unknown"
         body = {
-            "status": "error" if not ok else "degraded" if state in BOTPRESS_BAD else "ok",
-            "db": "ok" if ok else "unavailable",
+            "status": "error" if not db.ok else "degraded" if state in BOTPRESS_BAD else "ok",
+            "db": db.reason,
             "botpress": state,
             "scheduler": scheduler() if scheduler is not None else "off",
             "mode": mode,
             "version": __version__,
         }
+        if db.problem:
+            body["dbProblem"] = db.problem  # the sentence an operator acts on
         # 503 only for the database: a restart cannot mend a revoked token (DESIGN §1).
-        return JSONResponse(body, status_code=200 if ok else 503)
+        return JSONResponse(body, status_code=200 if db.ok else 503)
 
     async def metrics(request: Request) -> Response:
         return Response(telemetry.render(), media_type=telemetry.content_type)
@@ -137,6 +149,28 @@ def create_web_app(
     if bolt is not None:
         routes.append(Route("/slack/events", slack_events, methods=["POST"]))
     return Starlette(routes=routes)
+
+
+async def read_body(request: Request) -> bytes | None:
+    """The request's body, or None when it passes MAX_BODY (a chunked body declares no
+    length). Past the limit nothing more is kept: the rest is read and dropped up to
+    DRAIN_MAX, so the client can read the 413 (closing on unread data resets the
+    connection), and past that it is left unread."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > DRAIN_MAX:
+            break
+        if size <= MAX_BODY:
+            chunks.append(chunk)
+    return b"".join(chunks) if size <= MAX_BODY else None
+
+
+def too_large() -> Response:
+    """413, closing the connection: the unread rest of the body must not be taken as the
+    next request."""
+    return PlainTextResponse("payload too large", status_code=413, headers={"Connection": "close"})
 
 
 def serve(settings: Settings, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> int:

@@ -5,15 +5,24 @@ connections that upgrade a read transaction to a write one get "database is lock
 every thread gets its own connection (WAL, busy timeout, foreign keys on), and every
 read-then-write transaction starts with ``BEGIN IMMEDIATE``, which takes the write lock
 up front and waits up to the busy timeout for it.
+
+An open connection keeps working on a file that was deleted or replaced under it, and
+whatever it writes then is lost. So every use first checks that the path still names the
+file the connections have open (device and inode): while nothing is there, every call
+fails with a sentence saying so; once another file is there, every old connection is
+closed (its WAL folded into the old file first: SQLite shares ``-wal`` and ``-shm`` by
+name, and a new file opened beside live old connections would take the old frames) and
+the new file is opened and prepared as a restart would, except that it is never created.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -21,6 +30,7 @@ from pathlib import Path
 from sqlite_utils import Database
 
 from slackbot.errors import StoreError
+from slackbot.store import faults
 
 log = logging.getLogger(__name__)
 
@@ -41,48 +51,118 @@ def parse_time(value: str | None) -> datetime | None:
     return None if value is None else datetime.fromisoformat(value)
 
 
-def seconds(value: float) -> str:
-    """A duration for a message: two decimals under a second, one above ("0.21", "5.0")."""
-    return f"{value:.2f}" if value < 1 else f"{value:.1f}"
-
-
 def parse_day(value: str) -> date:
     """A ``YYYY-MM-DD`` column as a date."""
     return date.fromisoformat(value)
 
 
-class Connections:
-    """This thread's connection to one SQLite file, plus transactions and error translation."""
+FileId = tuple[int, int]
 
-    def __init__(self, path: str | Path, *, busy_timeout: float = DEFAULT_BUSY_TIMEOUT) -> None:
+
+def file_id(path: Path) -> FileId | None:
+    """The (device, inode) of the file at ``path``; None when there is no file there."""
+    try:
+        found = os.stat(path)
+    except OSError:
+        return None
+    return (found.st_dev, found.st_ino)
+
+
+class Connections:
+    """This thread's connection to one SQLite file, plus transactions and error translation.
+
+    ``prepare`` runs on the first connection to each file (at start, and after the file
+    was replaced): the schema check and migrations.
+    """
+
+    def __init__(
+        self,
+        path: str | Path,
+        *,
+        busy_timeout: float = DEFAULT_BUSY_TIMEOUT,
+        prepare: Callable[[Database], None] | None = None,
+    ) -> None:
         self.path = Path(path).expanduser().absolute()
         self.busy_timeout = busy_timeout
+        self._prepare = prepare
         self._local = threading.local()
         self._lock = threading.Lock()
         self._open_dbs: dict[int, tuple[threading.Thread, Database]] = {}
         self._closed = False
+        #: The file every open connection is on; None before the first open and after a
+        #: replaced file's connections were let go.
+        self._file: FileId | None = None
+        self._created = False  # only the very first open may create the file
+        self._generation = 0  # bumped when connections are let go: cached ones are stale
 
     def db(self) -> Database:
-        """The calling thread's connection, opened on first use."""
+        """The calling thread's connection, opened on first use (or when the file changed)."""
         db: Database | None = getattr(self._local, "db", None)
-        if db is None:
-            with self._lock:
-                if self._closed:
-                    raise StoreError(
-                        f"The botstats database {self.path} is closed.", path=str(self)
-                    )
-                self._reap_dead_threads()
-            db = self._open()
-            with self._lock:
-                self._open_dbs[id(db)] = (threading.current_thread(), db)
-            self._local.db = db
+        # Mid-transaction a connection finishes where it began; the next call moves over.
+        if (
+            db is not None
+            and self._local.generation == self._generation
+            and (db.conn.in_transaction or file_id(self.path) == self._file)
+        ):
+            return db
+        return self._connect()
+
+    def _connect(self) -> Database:
+        with self._lock:
+            if self._closed:
+                raise StoreError(f"The botstats database {self.path} is closed.", path=str(self))
+            self._reap_dead_threads()
+            here = file_id(self.path)
+            if self._created and here is None:
+                raise faults.missing(self.path)
+            if self._file is not None and here != self._file:
+                self._let_go()
+            mine: Database | None = getattr(self._local, "db", None)
+            if mine is not None and self._local.generation == self._generation:
+                return mine  # the file came back between the two looks
+            db = self._open(create=not self._created)
+            try:
+                if self._file is None:
+                    if self._prepare is not None:
+                        self._prepare(db)
+                    self._file = file_id(self.path)
+            except BaseException:
+                db.close()
+                raise
+            self._created = True
+            self._open_dbs[id(db)] = (threading.current_thread(), db)
+        self._local.db, self._local.generation = db, self._generation
         return db
 
-    def _open(self) -> Database:
+    def _let_go(self) -> None:
+        """Close every connection to a file no longer at the path (lock held)."""
+        dbs = [db for _, db in self._open_dbs.values()]
+        if any(db.conn.in_transaction for db in dbs):
+            raise faults.replaced_mid_write(self.path)
+        log.warning(
+            "The file at %s was replaced while botstats was running: closing the old file "
+            "(its last writes are folded into it) and opening the new one",
+            self.path,
+        )
+        for db in dbs[:1]:
+            checkpoint(db, str(self.path))
+        for db in dbs:
+            db.close()
+        self._open_dbs.clear()
+        self._generation += 1
+        self._file = None
+
+    def _open(self, *, create: bool) -> Database:
+        if self.path.is_dir():
+            raise faults.not_a_file(self.path)
+        # After the first open a missing file is an accident, never a new empty database.
+        target = str(self.path) if create else f"{self.path.as_uri()}?mode=rw"
         with self.guard():
             # check_same_thread=False only so close() can reap connections of threads that
             # have ended; a live connection is never used outside its own thread.
-            conn = sqlite3.connect(self.path, timeout=self.busy_timeout, check_same_thread=False)
+            conn = sqlite3.connect(
+                target, timeout=self.busy_timeout, check_same_thread=False, uri=not create
+            )
             try:
                 db = Database(conn, execute_plugins=False)
                 db.execute("PRAGMA foreign_keys = ON")
@@ -93,6 +173,15 @@ class Connections:
                 raise
         return db
 
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` was called."""
+        return self._closed
+
+    def replaced(self) -> bool:
+        """True when the path no longer names the file the connections are on (or none is)."""
+        return self._created and (self._file is None or file_id(self.path) != self._file)
+
     def _reap_dead_threads(self) -> None:
         # Sync runs in short-lived pool threads: close what they left behind.
         for key, (thread, db) in list(self._open_dbs.items()):
@@ -100,8 +189,8 @@ class Connections:
                 db.close()
                 del self._open_dbs[key]
 
-    def enable_wal(self) -> None:
-        """Switch the file to WAL (persistent; needs no open transaction).
+    def enable_wal(self, db: Database) -> None:
+        """Switch ``db``'s file to WAL (persistent; needs no open transaction).
 
         Changing the journal mode needs an exclusive lock and SQLite answers "locked" at
         once, without the busy handler, while another connection reads the file (two
@@ -112,7 +201,7 @@ class Connections:
         with self.guard():
             while True:
                 try:
-                    self.db().enable_wal()
+                    db.enable_wal()
                     return
                 except sqlite3.OperationalError as exc:
                     if "locked" not in str(exc) or time.monotonic() >= deadline:
@@ -169,58 +258,12 @@ class Connections:
                 raise
 
     def error(self, exc: sqlite3.Error, *, waited: float | None = None) -> StoreError:
-        """A one-sentence StoreError for a sqlite3 failure on this file.
-
-        ``waited`` is how long the failed operation took, in seconds (``time.monotonic``):
-        for "database is locked" it is how long SQLite waited for the lock.
-        """
-        text = str(exc)
-        low = text.lower()
-        where = str(self.path)
-        if "locked" in low or "busy" in low:
-            how_long = "" if waited is None else f" {seconds(waited)} s"
-            message = (
-                f"The botstats database {where} stayed locked by another writer: botstats "
-                f"waited{how_long} for the write lock (busy timeout {self.busy_timeout:g} s) "
-                "and gave up; find the other process writing to it (another botstats, or a "
-                "sqlite3 shell with an open transaction), stop it or let it finish, then try "
-                "again."
-            )
-        elif "not a database" in low or "encrypted" in low:
-            message = (
-                f"{where} is not a SQLite database; move it aside or point BOTSTATS_DB at "
-                "another file."
-            )
-        elif "malformed" in low:
-            message = (
-                f"The botstats database {where} is corrupt ({text}); restore it from a backup "
-                "or point BOTSTATS_DB at a new file."
-            )
-        elif "readonly" in low or "read-only" in low or "unable to open" in low:
-            return self.unwritable()
-        else:
-            message = (
-                f"The botstats database {where} failed ({type(exc).__name__}: {text}); check "
-                "the file and the disk it is on."
-            )
-        return StoreError(message, path=where)
+        """A one-sentence StoreError for a sqlite3 failure on this file (``faults``)."""
+        return faults.sqlite_error(self.path, exc, busy_timeout=self.busy_timeout, waited=waited)
 
     def unwritable(self) -> StoreError:
         """The error for a file that cannot be created or written where it is."""
-        parent = self.path.parent
-        if not parent.is_dir():
-            message = (
-                f"botstats cannot create its database {self.path}: the directory {parent} does "
-                "not exist; create it or point BOTSTATS_DB elsewhere."
-            )
-        else:
-            message = (
-                f"botstats cannot write its database {self.path}: the file or its directory "
-                f"{parent} is read-only (SQLite also writes {self.path.name}-wal and "
-                f"{self.path.name}-shm beside it); make both writable or point BOTSTATS_DB "
-                "elsewhere."
-            )
-        return StoreError(message, path=str(self.path))
+        return faults.unwritable(self.path)
 
     def close(self) -> None:
         """Close every connection, the last after folding the WAL into the file (see
@@ -229,6 +272,7 @@ class Connections:
             self._closed = True
             dbs = [db for _, db in self._open_dbs.values()]
             self._open_dbs.clear()
+            self._generation += 1
         mine = getattr(self._local, "db", None)
         last = mine if mine in dbs else (dbs[0] if dbs else None)
         for db in dbs:
