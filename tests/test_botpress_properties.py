@@ -53,12 +53,12 @@ def sane(schema: dict[str, Any]) -> dict[str, Any]:
     """The spec's schema narrowed to what a sane Botpress sends and our model requires.
 
     The spec is looser than reality and than our model: it allows negative counts, any
-    string as a date and unbounded numbers. Our model rejects negative counts (they are
-    counts), non-datetime dates (we bucket by them) and NaN/Infinity, so we generate
-    non-negative integers up to 2**53 (JavaScript's exact range), finite numbers, real
-    ISO datetimes, and non-negative event counts. ``llm`` becomes optional because
-    botstats must tolerate its absence. Everything else (empty maps, zero calls, zero
-    records) stays as loose as the spec.
+    string as a date and unbounded numbers. Our model rejects negative counts and amounts
+    (counts, durations, money), non-datetime dates (we bucket by them) and NaN/Infinity, so
+    we generate non-negative integers up to 2**53 (JavaScript's exact range), non-negative
+    finite numbers, real ISO datetimes, and non-negative event counts. ``llm`` becomes
+    optional because botstats must tolerate its absence. Everything else (empty maps, zero
+    calls, zero records) stays as loose as the spec.
     """
     out = copy.deepcopy(schema)
     out["properties"]["records"]["maxItems"] = 6  # keeps each example fast
@@ -68,7 +68,7 @@ def sane(schema: dict[str, Any]) -> dict[str, Any]:
             if node.get("type") == "integer":
                 node.update(minimum=0, maximum=2**53)
             elif node.get("type") == "number":
-                node.update(minimum=-1e12, maximum=1e12)
+                node.update(minimum=0, maximum=1e12)
             elif node.get("type") == "object" and "properties" in node:
                 node.setdefault("additionalProperties", False)
             for child in node.values():

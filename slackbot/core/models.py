@@ -8,6 +8,7 @@ is exact and associative; the means are derived on read.
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, fields
 from datetime import date, datetime
@@ -15,11 +16,26 @@ from functools import reduce
 from operator import add, attrgetter
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
-NonNegInt = Annotated[int, Field(ge=0)]
-FiniteFloat = Annotated[float, Field(allow_inf_nan=False)]
+#: JavaScript's exact integer range: Botpress cannot count past it, and SQLite stores less.
+MAX_COUNT = 2**53
+NonNegInt = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 NonNegFloat = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_text(value: Any) -> Any:
+    """Only ISO 8601 text is a Botpress date: pydantic would read a number (or numeric
+    text such as ``"5"``) as a Unix timestamp and file the bucket under 1970."""
+    if not isinstance(value, str) or not _ISO_DATE.match(value):
+        raise ValueError(
+            "should be a valid datetime in ISO 8601 text, like 2026-05-01T00:00:00.000Z"
+        )
+    return value
+
+
+IsoDateTime = Annotated[datetime, Field(strict=False), BeforeValidator(_iso_text)]
 
 
 class _Strict(BaseModel):
@@ -30,16 +46,17 @@ class _Strict(BaseModel):
 class Distribution(_Strict):
     """Per-call statistics Botpress gives for latency and tokens per second."""
 
-    mean: FiniteFloat
-    sd: FiniteFloat
-    min: FiniteFloat
-    max: FiniteFloat
+    # Durations, speeds and money: a negative one is a broken answer (DESIGN §5).
+    mean: NonNegFloat
+    sd: NonNegFloat
+    min: NonNegFloat
+    max: NonNegFloat
 
 
 class CostDistribution(Distribution):
     """Per-call cost statistics plus the bucket total, in US dollars."""
 
-    sum: FiniteFloat
+    sum: NonNegFloat
 
 
 class LlmStats(_Strict):
@@ -57,8 +74,8 @@ class LlmStats(_Strict):
 class AnalyticsRecord(_Strict):
     """One bucket of ``getBotAnalytics``; treated as one UTC day."""
 
-    startDateTimeUtc: Annotated[datetime, Field(strict=False)]
-    endDateTimeUtc: Annotated[datetime, Field(strict=False)]
+    startDateTimeUtc: IsoDateTime
+    endDateTimeUtc: IsoDateTime
     returningUsers: NonNegInt
     newUsers: NonNegInt
     sessions: NonNegInt
