@@ -260,14 +260,12 @@ def quiet_simulator(bots: int = 2, days: int = 30) -> Iterator[Simulator]:
 
 
 @pytest.mark.slow
-def test_a_digest_killed_mid_delivery_is_posted_once_or_listed_never_doubled(
-    tmp_path: Path,
-) -> None:
-    """Killed before posting, in a post Slack never took, and in one it took: a restart posts
-    the first once and lists the other two for a person, never posting a second copy."""
+def test_a_digest_killed_in_its_post_is_never_posted_twice(tmp_path: Path) -> None:
+    """Killed in a post Slack never took and in one it took, a restarted serve posts neither
+    again and lists both for a person (DESIGN §6: a run in ``posting`` is never retried)."""
     # Three hours back: due now, and the next run (and period) a day away.
     at = (datetime.now(UTC) - timedelta(hours=3)).strftime("%H:%M")
-    cases = ("claimed", "lost", "taken")
+    cases = ("lost", "taken")
     dbs = {case: tmp_path / f"{case}.db" for case in cases}
     for db in dbs.values():
         with Store(db) as store:
@@ -277,42 +275,29 @@ def test_a_digest_killed_mid_delivery_is_posted_once_or_listed_never_doubled(
         slack.start()
     try:
         with quiet_simulator() as sim, processes() as start:
-            slacks["claimed"].hang(UPLOAD, TIMEOUT * 2)  # inside the chart upload: not yet posting
             slacks["lost"].stall_method = POST  # inside the post; Slack never takes it
             slacks["taken"].hang(POST, TIMEOUT * 2)  # Slack took the post; its answer never comes
-            first = {case: start(dbs[case], slacks[case], sim) for case in cases}
-            slacks["claimed"].wait_for_calls(UPLOAD, timeout=TIMEOUT)
+            first = [start(dbs[case], slacks[case], sim) for case in cases]
             assert slacks["lost"].stalled.wait(TIMEOUT)
             slacks["taken"].wait_for_calls(POST, timeout=TIMEOUT)
-            kill9(*first.values())
-            states = {case: run_status(dbs[case]) for case in cases}
-            assert states == {
-                "claimed": ("claimed", 1),
-                "lost": ("posting", 1),
-                "taken": ("posting", 1),
-            }
-            assert [len(tops(slacks[case])) for case in cases] == [0, 0, 1]
+            kill9(*first)
+            assert [run_status(dbs[case]) for case in cases] == [("posting", 1)] * 2
+            assert [len(tops(slacks[case])) for case in cases] == [0, 1]
             for db in dbs.values():
                 assert_sound(db)
             slacks["lost"].stall_method = None
-            age_claim(dbs["claimed"], timedelta(minutes=16))
             again = {case: start(dbs[case], slacks[case], sim) for case in cases}
             for case, served in again.items():
                 poll_until(partial(tick_done, dbs[case]), "a finished tick", served.process)
-            listed = {
-                case: command(again[case], slacks[case], "subscriptions", f"subs-{case}")
-                for case in ("lost", "taken")
-            }
+            listed = [command(again[case], slacks[case], "subscriptions", case) for case in cases]
             logs = stop(*again.values())
     finally:
         for slack in slacks.values():
             slack.stop()
-    assert [len(tops(slacks[case])) for case in cases] == [1, 0, 1]
-    assert "Daily digest" in tops(slacks["claimed"])[0]
-    assert run_status(dbs["claimed"]) == ("sent", 2)  # taken over: its owner died unposted
-    for case in ("lost", "taken"):
+    assert [len(tops(slacks[case])) for case in cases] == [0, 1]
+    for case, reply in zip(cases, listed, strict=True):
         assert run_status(dbs[case]) == ("posting", 1)
-        words = json.dumps(listed[case]["blocks"])
+        words = json.dumps(reply["blocks"])
         assert "may or may not have posted" in words
         assert "check the channel" in words
         with Store(dbs[case]) as store:
@@ -320,6 +305,31 @@ def test_a_digest_killed_mid_delivery_is_posted_once_or_listed_never_doubled(
             assert [run.status for run in store.runs.stuck(now=later)] == ["posting"]
     for stderr in logs:
         assert "Traceback" not in stderr
+
+
+@pytest.mark.slow
+def test_a_digest_killed_before_its_post_is_taken_over_and_posted_once(tmp_path: Path) -> None:
+    """Killed in the chart upload (claimed, nothing posted), the run is taken over by the
+    restarted serve once its claim is stale, and posted exactly once."""
+    at = (datetime.now(UTC) - timedelta(hours=3)).strftime("%H:%M")
+    db = tmp_path / "claimed.db"
+    with Store(db) as store:
+        store.subscriptions.add(CHANNEL, "all", "daily", at=at, now=LONG_AGO)
+    with quiet_simulator() as sim, FakeSlack() as slack, processes() as start:
+        slack.hang(UPLOAD, TIMEOUT * 2)  # inside the chart upload: claimed, not yet posting
+        served = start(db, slack, sim)
+        slack.wait_for_calls(UPLOAD, timeout=TIMEOUT)
+        kill9(served)
+        assert run_status(db) == ("claimed", 1)
+        assert_sound(db)
+        age_claim(db, timedelta(minutes=16))
+        again = start(db, slack, sim)
+        poll_until(partial(tick_done, db), "a finished tick", again.process)
+        (stderr,) = stop(again)
+        assert len(tops(slack)) == 1
+        assert "Daily digest" in tops(slack)[0]
+    assert run_status(db) == ("sent", 2)  # taken over: its owner died before posting
+    assert "Traceback" not in stderr
 
 
 def age_claim(db: Path, age: timedelta) -> None:

@@ -94,7 +94,7 @@ def exit_with(pid: int) -> None:
 def _watch(pid: int) -> None:
     stat = f"/proc/{pid}/stat"
     while True:
-        time.sleep(1.0)
+        time.sleep(0.2)  # cheap: one kill(0) and a /proc read
         try:
             os.kill(pid, 0)
             with open(stat) as file:  # a killed process stays a zombie until reaped
