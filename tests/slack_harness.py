@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import os
+import sys
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -41,6 +43,23 @@ CHANNEL = "C0TESTCHAN"
 #: Every variable botstats reads, straight from the settings model (DESIGN §3).
 ENV = tuple(name.upper() for name in Settings.model_fields)
 _ids = itertools.count(1)
+#: `botstats serve` as a subprocess on loopback; the caller adds ``--port``.
+SERVE = (sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1")
+
+
+def serve_env(db: Path, slack_api_url: str, botpress_url: str, **extra: str) -> dict[str, str]:
+    """This process's environment without botstats' variables, plus the fakes' settings."""
+    env = {k: v for k, v in os.environ.items() if k not in ENV}
+    return env | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack_api_url,
+        "BOTPRESS_TOKEN": "sim-token",
+        "BOTPRESS_WORKSPACE_ID": "sim-workspace",
+        "BOTPRESS_API_URL": botpress_url,
+        "BOTSTATS_DB": str(db),
+        **extra,
+    }
 
 
 @dataclass

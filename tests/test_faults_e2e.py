@@ -11,12 +11,10 @@ through the real `SlackPoster`, so a retry a minute or an hour later costs no wa
 from __future__ import annotations
 
 import itertools
-import os
 import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -27,7 +25,7 @@ from typing import Any
 import httpx
 import pytest
 from digest_harness import MovableClock
-from slack_harness import BOT_TOKEN, ENV, SECRET, make_settings
+from slack_harness import SECRET, SERVE, make_settings, serve_env
 from test_slack_serve import wait_healthy
 
 from slackbot.botpress.client import BotpressClient
@@ -121,22 +119,6 @@ def seed(db: Path, sim: Simulator) -> None:
                 store.jobs.finish(job, slot, ok=True, detail="seeded by the test", now=now)
 
 
-def serve_env(sim: Simulator, slack: FakeSlack, db: Path) -> dict[str, str]:
-    """This process's environment without botstats' variables, plus the fakes' settings."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV}
-    return env | {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "BOTPRESS_TOKEN": sim.token,
-        "BOTPRESS_WORKSPACE_ID": sim.workspace_id,
-        "BOTPRESS_API_URL": sim.url,
-        "BOTSTATS_DB": str(db),
-        "BOTSTATS_HTTP_TIMEOUT_S": str(TIMEOUT),
-        "BOTSTATS_SHUTDOWN_GRACE_S": "2",
-    }
-
-
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     """`botstats serve` on a free port over two simulated bots, both services' bots listed."""
@@ -144,13 +126,18 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Served]:
     with Simulator(bot_count=2, history_days=30, slow_seconds=30) as sim, FakeSlack() as slack:
         seed(tmp / "serve.db", sim)
         sim.clear_requests()
-        env = serve_env(sim, slack, tmp / "serve.db")
+        env = serve_env(
+            tmp / "serve.db",
+            slack.api_url,
+            sim.url,
+            BOTSTATS_HTTP_TIMEOUT_S=str(TIMEOUT),
+            BOTSTATS_SHUTDOWN_GRACE_S="2",
+        )
         port, log = free_port(), tmp / "serve.log"
-        command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
         # A file, not a pipe: a pipe nobody reads fills up and blocks the server's logging.
         with log.open("wb") as sink:
             process = subprocess.Popen(
-                [*command, "--port", str(port)], cwd=tmp, env=env, stdout=sink, stderr=sink
+                [*SERVE, "--port", str(port)], cwd=tmp, env=env, stdout=sink, stderr=sink
             )
         try:
             wait_healthy(f"http://127.0.0.1:{port}", process)

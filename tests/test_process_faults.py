@@ -14,7 +14,6 @@ import shutil
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +28,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 from digest_harness import MovableClock, build_stack
-from slack_harness import BOT_TOKEN, ENV, SECRET
+from slack_harness import SECRET, SERVE, serve_env
 
 from slackbot.botpress.client import BotpressClient
 from slackbot.errors import StoreError
@@ -172,19 +171,9 @@ def processes() -> Iterator[Callable[..., Served]]:
     started: list[Served] = []
 
     def start(db: Path, slack: FakeSlack, sim: Simulator, *, drop_root: bool = False) -> Served:
-        env = {k: v for k, v in os.environ.items() if k not in ENV}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.api_url,
-            BOTPRESS_TOKEN="sim-token",
-            BOTPRESS_WORKSPACE_ID="sim-workspace",
-            BOTPRESS_API_URL=sim.url,
-            BOTSTATS_DB=str(db),
-            BOTSTATS_SHUTDOWN_GRACE_S="5",
-        )
+        env = serve_env(db, slack.api_url, sim.url, BOTSTATS_SHUTDOWN_GRACE_S="5")
         port = free_port()
-        command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
+        command = list(SERVE)
         if drop_root and os.geteuid() == 0:
             # Root without DAC override obeys file modes: chmod 0444 then really blocks writes.
             command = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *command]

@@ -6,7 +6,6 @@ import os
 import signal
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
-from slack_harness import BOT_TOKEN, ENV, SECRET
+from slack_harness import SERVE, serve_env
 from test_slack_serve import wait_healthy
 
 from slackbot.scheduler import start_scheduler, stop_scheduler, tick_running
@@ -43,21 +42,10 @@ class Served:
 @contextmanager
 def serving(db: Path, slack: FakeSlack, sim: Simulator, grace: float) -> Iterator[Served]:
     """`botstats serve` in a subprocess on a free loopback port, killed if a test leaves it."""
-    env = {k: v for k, v in os.environ.items() if k not in ENV}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=slack.api_url,
-        BOTPRESS_TOKEN="sim-token",
-        BOTPRESS_WORKSPACE_ID="sim-workspace",
-        BOTPRESS_API_URL=sim.url,
-        BOTSTATS_DB=str(db),
-        BOTSTATS_SHUTDOWN_GRACE_S=str(grace),
-    )
+    env = serve_env(db, slack.api_url, sim.url, BOTSTATS_SHUTDOWN_GRACE_S=str(grace))
     port = free_port()
-    command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1", "--port"]
     process = subprocess.Popen(
-        [*command, str(port)],
+        [*SERVE, "--port", str(port)],
         cwd=db.parent,
         env=env,
         stdout=subprocess.PIPE,

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import signal
 import socket
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
-from slack_harness import BOT_TOKEN, ENV, SECRET, clear_env
+from slack_harness import SECRET, SERVE, clear_env, serve_env
 
 from slackbot.cli import main
 from slackbot.simulator.server import Simulator
@@ -38,19 +36,9 @@ def test_serve_answers_a_command_and_stops_cleanly_on_sigterm(tmp_path: Path) ->
     """The console command serves /healthz and /slack/events, then exits 0 on SIGTERM."""
     with Simulator() as sim, FakeSlack() as slack:
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if k not in ENV}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.api_url,
-            BOTPRESS_TOKEN="sim-token",
-            BOTPRESS_WORKSPACE_ID="sim-workspace",
-            BOTPRESS_API_URL=sim.url,
-            BOTSTATS_DB=str(tmp_path / "serve.db"),
-        )
-        command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
+        env = serve_env(str(tmp_path / "serve.db"), slack.api_url, sim.url)
         process = subprocess.Popen(
-            [*command, "--port", str(port)],
+            [*SERVE, "--port", str(port)],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
@@ -118,18 +106,9 @@ def test_serve_on_a_port_in_use_says_so_in_one_sentence(tmp_path: Path) -> None:
         blocker.bind(("127.0.0.1", 0))
         blocker.listen()
         port = blocker.getsockname()[1]
-        env = {k: v for k, v in os.environ.items() if k not in ENV}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.api_url,
-            BOTPRESS_TOKEN="sim-token",
-            BOTPRESS_WORKSPACE_ID="sim-workspace",
-            BOTPRESS_API_URL="http://127.0.0.1:9",
-            BOTSTATS_DB=str(tmp_path / "serve.db"),
-        )
+        env = serve_env(str(tmp_path / "serve.db"), slack.api_url, "http://127.0.0.1:9")
         result = subprocess.run(
-            [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1", "--port", str(port)],
+            [*SERVE, "--port", str(port)],
             cwd=tmp_path,
             env=env,
             capture_output=True,
@@ -160,19 +139,9 @@ def test_serve_posts_a_due_digest_once_then_stops_its_scheduler(tmp_path: Path) 
         )
     with Simulator(bot_count=2, history_days=30) as sim, FakeSlack() as slack:
         port = free_port()
-        env = {k: v for k, v in os.environ.items() if k not in ENV}
-        env.update(
-            SLACK_BOT_TOKEN=BOT_TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=slack.api_url,
-            BOTPRESS_TOKEN="sim-token",
-            BOTPRESS_WORKSPACE_ID="sim-workspace",
-            BOTPRESS_API_URL=sim.url,
-            BOTSTATS_DB=str(db),
-        )
-        command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
+        env = serve_env(str(db), slack.api_url, sim.url)
         process = subprocess.Popen(
-            [*command, "--port", str(port)],
+            [*SERVE, "--port", str(port)],
             cwd=tmp_path,
             env=env,
             stdout=subprocess.PIPE,
