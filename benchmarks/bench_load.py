@@ -58,7 +58,6 @@ from bench_slack import percentile, wait_http
 from machine import machine
 
 from slackbot.botpress.client import BotpressClient
-from slackbot.core.alert_states import AlertRecord
 from slackbot.core.blocks.alert_parts import ACK_ACTION
 from slackbot.core.blocks.buttons import action_value, period_action_id
 from slackbot.service import Service
@@ -66,6 +65,7 @@ from slackbot.simulator.server import Simulator
 from slackbot.store import Store
 from slackbot.store.alerts import AlertMessage, StoredAlert
 from slackbot.sync import sync_bots
+from slackbot.testing.alerts import firing_record
 from slackbot.testing.fake_slack import FakeSlack, free_port, signed_command_request
 from slackbot.testing.interactions import signed_action_request
 
@@ -144,25 +144,7 @@ def presync(db: Path, sim_url: str) -> None:
 def store_alert(db: Path, bot_id: str) -> str:
     """One firing cost alert of ``bot_id`` and the message that announced it; its id."""
     since = date.today() - timedelta(days=1)
-    record = AlertRecord(
-        bot_id=bot_id,
-        metric="cost",
-        direction="up",
-        status="firing",
-        since=since,
-        last_day=since,
-        value=41.2,
-        expected=12.0,
-        low=8.1,
-        high=17.5,
-        severity="critical",
-        score=2.6,
-        peak_score=2.6,
-        firing_days=1,
-        notified_at=datetime.now(UTC) - timedelta(hours=1),
-        notified_score=2.6,
-        notified_severity="critical",
-    )
+    record = firing_record(bot_id, since=since, notified_at=datetime.now(UTC) - timedelta(hours=1))
     alert_id = f"{bot_id}:cost:up"
     stored = StoredAlert(alert_id, bot_id, "cost", "up", "firing", since, record.to_json())
     with Store(db) as store:

@@ -14,6 +14,7 @@ from slackbot.core.alert_states import AlertRecord
 from slackbot.core.blocks.alert_parts import ACK_ACTION
 from slackbot.slack.listeners.commands import BUSY
 from slackbot.store.alerts import AlertMessage, StoredAlert
+from slackbot.testing.alerts import firing_record
 from slackbot.testing.interactions import signed_action_request
 
 __all__ = ["harness_factory"]  # fixture used by name
@@ -27,24 +28,8 @@ def firing_alert(harness: Harness, *, status: str = "firing") -> str:
     """Store one firing cost alert of the first bot and the message that announced it."""
     bot = harness.service.bots()[0]
     since = date.today() - timedelta(days=1)
-    record = AlertRecord(
-        bot_id=bot.id,
-        metric="cost",
-        direction="up",
-        status=status,  # type: ignore[arg-type]
-        since=since,
-        last_day=since,
-        value=41.2,
-        expected=12.0,
-        low=8.1,
-        high=17.5,
-        severity="critical",
-        score=2.6,
-        peak_score=2.6,
-        firing_days=1,
-        notified_at=datetime.now(UTC) - timedelta(hours=1),
-        notified_score=2.6,
-        notified_severity="critical",
+    record = firing_record(
+        bot.id, since=since, notified_at=datetime.now(UTC) - timedelta(hours=1), status=status
     )
     alert_id = f"{bot.id}:cost:up"
     stored = StoredAlert(alert_id, bot.id, "cost", "up", status, since, record.to_json())

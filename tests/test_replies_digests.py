@@ -156,31 +156,13 @@ def test_digest_preview_lists_the_open_alerts(replies: Replies, sim: Simulator) 
     """An alert still firing shows in the digest, with the bot and what moved."""
     from datetime import date
 
-    from slackbot.core.alert_states import AlertRecord
     from slackbot.store.alerts import StoredAlert
+    from slackbot.testing.alerts import firing_record
 
     replies.service.bots()  # the bots are stored before an alert can name one
     bot = sim.bots[0]
     since = date(2026, 11, 28)
-    record = AlertRecord(
-        bot_id=bot.id,
-        metric="cost",
-        direction="up",
-        status="firing",
-        since=since,
-        last_day=since,
-        value=41.2,
-        expected=12.0,
-        low=8.1,
-        high=17.5,
-        severity="critical",
-        score=2.6,
-        peak_score=2.6,
-        firing_days=1,
-        notified_at=NOW,
-        notified_score=2.6,
-        notified_severity="critical",
-    )
+    record = firing_record(bot.id, since=since, notified_at=NOW)
     replies.service.store.alerts.save_record(
         StoredAlert(f"{bot.id}:cost:up", bot.id, "cost", "up", "firing", since, record.to_json())
     )

@@ -42,6 +42,7 @@ from slackbot.slack.telemetry import Telemetry
 from slackbot.slack.web import MAX_BODY, connect_socket_mode, create_web_app
 from slackbot.store import Store
 from slackbot.store.alerts import AlertMessage, StoredAlert
+from slackbot.testing.alerts import firing_record
 from slackbot.testing.events import message_event, signed_event_request
 from slackbot.testing.fake_slack import (
     FakeSlack,
@@ -258,24 +259,8 @@ def store_alert(app: Rig, metric: str, *, channel: str = CHANNEL) -> str:
     """A firing alert of the first bot, announced in ``channel``; returns its id."""
     bot = app.service.bots()[0]
     since = date.today() - timedelta(days=1)
-    record = AlertRecord(
-        bot_id=bot.id,
-        metric=metric,  # type: ignore[arg-type]
-        direction="up",
-        status="firing",
-        since=since,
-        last_day=since,
-        value=41.2,
-        expected=12.0,
-        low=8.1,
-        high=17.5,
-        severity="critical",
-        score=2.6,
-        peak_score=2.6,
-        firing_days=1,
-        notified_at=datetime.now(UTC) - timedelta(hours=1),
-        notified_score=2.6,
-        notified_severity="critical",
+    record = firing_record(
+        bot.id, since=since, notified_at=datetime.now(UTC) - timedelta(hours=1), metric=metric
     )
     alert_id = f"{bot.id}:{metric}:up"
     stored = StoredAlert(alert_id, bot.id, metric, "up", "firing", since, record.to_json())
