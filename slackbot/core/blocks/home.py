@@ -19,7 +19,6 @@ from slack_sdk.models.blocks import Block
 from slackbot.core.blocks.alerts import AlertView, ordered, status_line
 from slackbot.core.blocks.digest_bots import linked_name
 from slackbot.core.blocks.kit import (
-    SECTION_MAX,
     Dashboard,
     Message,
     channel_link,
@@ -30,7 +29,7 @@ from slackbot.core.blocks.kit import (
     header,
     section,
 )
-from slackbot.core.blocks.listings import SubscriptionView
+from slackbot.core.blocks.listings import SubscriptionView, line_sections
 from slackbot.core.blocks.summary import badge
 from slackbot.core.commands import HELP_ENTRIES, USAGE
 from slackbot.core.formatting import count, day_range, money, percent, plural, timestamp
@@ -251,15 +250,7 @@ def help_blocks() -> list[Block]:
 
 def _line_blocks(lines: Sequence[str], cap: int, noun: str, hint: str) -> list[Block]:
     """The first ``cap`` lines in sections of whole lines, then "and N more" with a hint."""
-    out: list[Block] = []
-    chunk: list[str] = []
-    for line in lines[:cap]:
-        if chunk and len("\n".join([*chunk, line])) > SECTION_MAX:
-            out.append(section("\n".join(chunk)))
-            chunk = []
-        chunk.append(line)
-    if chunk:
-        out.append(section("\n".join(chunk)))
+    out = line_sections(lines[:cap])
     if len(lines) > cap:
         rest = len(lines) - cap
         out.append(context(f"_…and {plural(rest, f'more {noun}')}: {hint} lists them all._"))

@@ -58,7 +58,7 @@ def bots_message(bots: Sequence[Bot]) -> Message:
             [section("No bots are tracked yet. An admin can set `BOTSTATS_BOTS` or deploy one.")],
         )
     lines = [_bot_line(bot) for bot in sorted(bots, key=lambda b: b.label.casefold())]
-    blocks: list[Block] = [header(f"Tracked bots ({len(bots)})"), *_line_sections(lines)]
+    blocks: list[Block] = [header(f"Tracked bots ({len(bots)})"), *line_sections(lines)]
     text = f"{len(bots)} tracked bots: " + ", ".join(escape_mrkdwn(b.label, 60) for b in bots)
     return build(text, blocks)
 
@@ -68,7 +68,7 @@ def _bot_line(bot: Bot) -> str:
     return f"• *{escape_mrkdwn(bot.name, 80)}*{alias} · {code(bot.id, 60)}"
 
 
-def _line_sections(lines: Sequence[str]) -> list[Block]:
+def line_sections(lines: Sequence[str]) -> list[Block]:
     """Lines packed into as few sections as the 3,000-character limit allows."""
     out: list[Block] = []
     chunk: list[str] = []
