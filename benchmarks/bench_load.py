@@ -54,7 +54,7 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import httpx
-from bench_slack import percentile, wait_http
+from bench_slack import SERVE, percentile, serve_env, wait_http
 from machine import machine
 
 from slackbot.botpress.client import BotpressClient
@@ -163,20 +163,9 @@ def make_digest_due(db: Path) -> None:
 # --- serve, as a subprocess --------------------------------------------------------------
 def start_serve(port: int, urls: dict[str, Any], db: Path) -> subprocess.Popen[bytes]:
     """`botstats serve` pointed at the fakes, logging JSON lines to serve.log beside ``db``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOTSTATS_"))}
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=urls["api"],
-        BOTPRESS_TOKEN="sim-token",
-        BOTPRESS_WORKSPACE_ID="sim-workspace",
-        BOTPRESS_API_URL=urls["sim"],
-        BOTSTATS_DB=str(db),
-        BOTSTATS_LOG_FORMAT="json",
-    )
-    command = [sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1"]
+    env = serve_env(urls, db, BOTSTATS_LOG_FORMAT="json")
     log = (db.parent / "serve.log").open("w")
-    return subprocess.Popen([*command, "--port", str(port)], env=env, cwd=db.parent, stderr=log)
+    return subprocess.Popen([*SERVE, "--port", str(port)], env=env, cwd=db.parent, stderr=log)
 
 
 def log_lines(path: Path) -> list[dict[str, Any]]:

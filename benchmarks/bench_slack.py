@@ -205,31 +205,30 @@ def botpress_round_trip(sim_url: str) -> float:
     return statistics.median(times)
 
 
+def serve_env(urls: dict[str, str], db: Path, **extra: str) -> dict[str, str]:
+    """This environment without Slack or botstats settings, plus the fakes' (and ``extra``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BOTSTATS_"))}
+    return env | {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": urls["api"],
+        "BOTPRESS_TOKEN": "sim-token",
+        "BOTPRESS_WORKSPACE_ID": "sim-workspace",
+        "BOTPRESS_API_URL": urls["sim"],
+        "BOTSTATS_DB": str(db),
+        **extra,
+    }
+
+
+#: `botstats serve` on loopback; the caller adds ``--port``.
+SERVE = (sys.executable, "-m", "slackbot", "serve", "--host", "127.0.0.1")
+
+
 def start_ours(port: int, urls: dict[str, str], db: Path) -> subprocess.Popen[bytes]:
     """`botstats serve` pointed at the fakes."""
-    env = dict(os.environ)
-    env.update(
-        SLACK_BOT_TOKEN=BOT_TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=urls["api"],
-        BOTPRESS_TOKEN="sim-token",
-        BOTPRESS_WORKSPACE_ID="sim-workspace",
-        BOTPRESS_API_URL=urls["sim"],
-        BOTSTATS_DB=str(db),
-    )
-    env.pop("SLACK_APP_TOKEN", None)
-    command = [
-        sys.executable,
-        "-m",
-        "slackbot",
-        "serve",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-    ]
     log = (db.parent / "serve.log").open("w")  # read back if the run fails
-    return subprocess.Popen(command, env=env, cwd=db.parent, stderr=log)
+    command = [*SERVE, "--port", str(port)]
+    return subprocess.Popen(command, env=serve_env(urls, db), cwd=db.parent, stderr=log)
 
 
 def start_bare(port: int, urls: dict[str, str]) -> subprocess.Popen[bytes]:
