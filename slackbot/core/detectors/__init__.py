@@ -47,8 +47,7 @@ def evaluate_day(
         cost_per_call(ctx),
         error_rate(ctx),
         latency(ctx),
-        *traffic(ctx, "sessions"),
-        *traffic(ctx, "user_messages"),
+        *traffic(ctx),
         missing_data(ctx),
     ]
 

@@ -9,9 +9,11 @@ missing record is not a count at all (``presence`` handles it).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Literal, TypeAlias
 
 from slackbot.core.anomalies import Direction, Evaluation
+from slackbot.core.baselines import Expectation
 from slackbot.core.detectors.context import Context
 from slackbot.core.models import Metrics
 
@@ -30,10 +32,23 @@ def _user_messages(m: Metrics) -> float:
     return float(m.user_messages)
 
 
-def traffic(ctx: Context, metric: Traffic) -> list[Evaluation]:
+def traffic(ctx: Context) -> list[Evaluation]:
+    """Sessions and user messages, each down and up; user messages as noisy as sessions."""
+    sessions = ctx.expect("sessions", _sessions, "count")
+    expected = sessions.band.expected
+    # User messages come in sessions: their floor is the sessions' Poisson noise.
+    floor = 0.0 if expected is None else SESSION_NOISE / math.sqrt(max(expected, 1.0))
+    messages = ctx.expect("user_messages", _user_messages, "count", noise_floor=floor)
+    return [
+        *_judged(ctx, "sessions", _sessions, sessions),
+        *_judged(ctx, "user_messages", _user_messages, messages),
+    ]
+
+
+def _judged(
+    ctx: Context, metric: Traffic, read: Callable[[Metrics], float], expectation: Expectation
+) -> list[Evaluation]:
     """``metric`` down and up; quiet while the expected count is under the traffic floor."""
-    read = _sessions if metric == "sessions" else _user_messages
-    expectation = ctx.expect(metric, read, "count", noise_floor=_noise_floor(ctx, metric))
     band = expectation.band
     value = None if ctx.metrics is None else read(ctx.metrics)
     # A handful of sessions a day moves by half on its own: no news either way.
@@ -48,11 +63,3 @@ def traffic(ctx: Context, metric: Traffic) -> list[Evaluation]:
         )
         for direction in _DIRECTIONS
     ]
-
-
-def _noise_floor(ctx: Context, metric: Traffic) -> float:
-    """The least log-scale spread of ``metric``: user messages inherit the sessions' noise."""
-    if metric == "sessions":
-        return 0.0
-    sessions = ctx.expect("sessions", _sessions, "count").band.expected
-    return 0.0 if sessions is None else SESSION_NOISE / math.sqrt(max(sessions, 1.0))
